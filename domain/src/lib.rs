@@ -1,0 +1,19 @@
+//! Pure business rules of Kepu Dispatch.
+//!
+//! Everything here is deterministic and free of I/O: the order state machine and who may drive
+//! it ([`order`]), validated value types that make bad input unrepresentable ([`value`]), routing
+//! of new orders to stations ([`routing`]), deadlines ([`sla`]), the tamper-evident event chain
+//! ([`event`]) and volunteers' review states and star levels ([`volunteer`]). The `api` crate
+//! parses raw input into these types and persists what they decide.
+
+pub mod event;
+pub mod ids;
+pub mod order;
+pub mod routing;
+pub mod sla;
+pub mod value;
+pub mod volunteer;
+
+pub use ids::*;
+pub use order::{Action, ActionKind, Actor, ClaimScope, OrderFacts, OrderState, Refusal, Role};
+pub use value::{FieldError, ParseError};
