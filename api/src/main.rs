@@ -1,1 +1,6 @@
-fn main() {}
+//! `kepu`: see `kepu --help`.
+
+#[actix_web::main]
+async fn main() -> anyhow::Result<()> {
+    kepu_api::cli::run().await
+}

@@ -1,1 +1,17 @@
+//! The schema of Kepu Dispatch. Migrations are the only way it changes; each has a real `down`.
+//! They run unchanged on SQLite and PostgreSQL, import no entities and carry no demo data (the
+//! API loads that from its data file on first start).
 
+pub use sea_orm_migration::prelude::*;
+
+mod m20261130_000001_initial;
+
+/// Every migration, oldest first.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261130_000001_initial::Migration)]
+    }
+}

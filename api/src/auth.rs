@@ -1,0 +1,212 @@
+//! Credentials: Argon2id password hashes, short-lived JWT access tokens, opaque refresh and
+//! resident tokens (only their SHA-256 is stored).
+
+use anyhow::Context;
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::Utc;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, errors::ErrorKind};
+use kepu_domain::Role;
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::error::ApiError;
+
+/// Lifetime of an access token.
+pub const ACCESS_TOKEN_SECONDS: i64 = 15 * 60;
+/// Lifetime of a refresh token.
+pub const REFRESH_TOKEN_DAYS: i64 = 30;
+
+/// The claims of an access token: who, in which role, with which scope.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Claims {
+    /// The user id.
+    pub sub: Uuid,
+    /// The user's role.
+    pub role: Role,
+    /// Scope of station staff.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub station_id: Option<Uuid>,
+    /// Scope of department staff.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub department_id: Option<Uuid>,
+    /// Scope of a team leader.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team_id: Option<Uuid>,
+    /// The volunteer record of a volunteer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volunteer_id: Option<Uuid>,
+    /// Expiry (seconds since the epoch).
+    pub exp: i64,
+    /// Issued at.
+    pub iat: i64,
+    /// Token id.
+    pub jti: Uuid,
+}
+
+/// Signs and checks access tokens with one HS256 secret; the algorithm is pinned.
+#[derive(Clone)]
+pub struct TokenKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+}
+
+impl TokenKeys {
+    /// Keys from a secret; `None` makes a random one (dev only: tokens die with the process).
+    pub fn new(secret: Option<&str>) -> anyhow::Result<Self> {
+        let secret = match secret {
+            Some(s) => s.as_bytes().to_vec(),
+            None => random_bytes::<32>().to_vec(),
+        };
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = 0;
+        validation.set_required_spec_claims(&["exp", "sub", "iat"]);
+        Ok(Self {
+            encoding: EncodingKey::from_secret(&secret).context("building the JWT signing key")?,
+            decoding: DecodingKey::from_secret(&secret).context("building the JWT checking key")?,
+            validation,
+        })
+    }
+
+    /// Signs claims.
+    pub fn sign(&self, claims: &Claims) -> anyhow::Result<String> {
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding)
+            .context("signing a token")
+    }
+
+    /// Checks a token and returns its claims; expired and invalid tokens are told apart.
+    pub fn verify(&self, token: &str) -> Result<Claims, ApiError> {
+        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map(|data| data.claims)
+            .map_err(|e| match e.kind() {
+                ErrorKind::ExpiredSignature => ApiError::unauthorized(
+                    "auth.expired",
+                    "the access token has expired; refresh it",
+                ),
+                _ => ApiError::unauthorized("auth.invalid", "the access token is not valid"),
+            })
+    }
+}
+
+/// Hashes a password with Argon2id (default parameters, random salt). CPU-heavy: call it from
+/// a blocking thread.
+pub fn hash_password(password: &str) -> anyhow::Result<String> {
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| anyhow::anyhow!("hashing a password: {e}"))
+}
+
+/// Checks a password against a stored hash. CPU-heavy: call it from a blocking thread.
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|parsed| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
+}
+
+/// A hash to verify against when the user does not exist, so a login takes as long either way.
+pub fn dummy_password_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| hash_password("not-a-real-password").unwrap_or_default())
+}
+
+/// `N` bytes from the operating system's generator.
+pub fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut bytes = [0u8; N];
+    rand::rng().fill_bytes(&mut bytes);
+    bytes
+}
+
+/// A new opaque token (refresh or resident): 32 random bytes, URL-safe base64.
+pub fn new_opaque_token() -> String {
+    URL_SAFE_NO_PAD.encode(random_bytes::<32>())
+}
+
+/// The stored form of an opaque token.
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Claims for a user, valid for [`ACCESS_TOKEN_SECONDS`] from now.
+pub fn claims_for(user: &crate::entity::users::Model, role: Role) -> Claims {
+    let now = Utc::now().timestamp();
+    Claims {
+        sub: user.id,
+        role,
+        station_id: user.station_id,
+        department_id: user.department_id,
+        team_id: user.team_id,
+        volunteer_id: user.volunteer_id,
+        exp: now + ACCESS_TOKEN_SECONDS,
+        iat: now,
+        jti: Uuid::now_v7(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_verify_only_with_the_right_password() -> anyhow::Result<()> {
+        let hash = hash_password("correct horse")?;
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse", &hash));
+        assert!(!verify_password("wrong horse", &hash));
+        assert!(!verify_password("correct horse", "not a hash"));
+        Ok(())
+    }
+
+    #[test]
+    fn tokens_round_trip_and_expired_or_foreign_ones_are_refused() -> anyhow::Result<()> {
+        let keys = TokenKeys::new(Some("a-test-secret-of-sufficient-length-123"))?;
+        let now = Utc::now().timestamp();
+        let claims = Claims {
+            sub: Uuid::now_v7(),
+            role: Role::StationStaff,
+            station_id: Some(Uuid::now_v7()),
+            department_id: None,
+            team_id: None,
+            volunteer_id: None,
+            exp: now + 60,
+            iat: now,
+            jti: Uuid::now_v7(),
+        };
+        assert_eq!(keys.verify(&keys.sign(&claims)?)?, claims);
+        let expired = keys.sign(&Claims {
+            exp: now - 1,
+            ..claims.clone()
+        })?;
+        assert!(matches!(
+            keys.verify(&expired),
+            Err(ApiError::Unauthorized {
+                code: "auth.expired",
+                ..
+            })
+        ));
+        let other = TokenKeys::new(Some("another-secret-of-sufficient-length-456"))?;
+        assert!(matches!(
+            keys.verify(&other.sign(&claims)?),
+            Err(ApiError::Unauthorized {
+                code: "auth.invalid",
+                ..
+            })
+        ));
+        Ok(())
+    }
+
+    #[test]
+    fn opaque_tokens_are_unique_and_hashes_stable() {
+        let (a, b) = (new_opaque_token(), new_opaque_token());
+        assert_ne!(a, b);
+        assert_eq!(token_hash(&a), token_hash(&a));
+        assert_eq!(token_hash(&a).len(), 64);
+    }
+}

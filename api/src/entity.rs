@@ -1,0 +1,585 @@
+//! sea-orm entities, one module per table. Only the service layer uses them; handlers see
+//! domain types and response DTOs.
+
+/// Reference: a township (苏木镇).
+pub mod townships {
+    use sea_orm::entity::prelude::*;
+
+    /// A row of `townships`.
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "townships")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        /// Column `code`.
+        pub code: String,
+        /// Column `name_zh`.
+        pub name_zh: String,
+        /// Column `name_en`.
+        pub name_en: Option<String>,
+        /// Column `position`.
+        pub position: i32,
+    }
+
+    /// No relations are navigated through the ORM; queries join explicitly.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Reference: a request theme.
+pub mod themes {
+    use sea_orm::entity::prelude::*;
+
+    /// A row of `themes`.
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "themes")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        /// Column `code`.
+        pub code: String,
+        /// Column `name_zh`.
+        pub name_zh: String,
+        /// Column `name_en`.
+        pub name_en: Option<String>,
+        /// Column `position`.
+        pub position: i32,
+    }
+
+    /// No relations are navigated through the ORM; queries join explicitly.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Reference: a target group.
+pub mod target_groups {
+    use sea_orm::entity::prelude::*;
+
+    /// A row of `target_groups`.
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "target_groups")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        /// Column `code`.
+        pub code: String,
+        /// Column `name_zh`.
+        pub name_zh: String,
+        /// Column `name_en`.
+        pub name_en: Option<String>,
+        /// Column `position`.
+        pub position: i32,
+    }
+
+    /// No relations are navigated through the ORM; queries join explicitly.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// A village (嘎查/村) in a township.
+pub mod villages {
+    use sea_orm::entity::prelude::*;
+
+    /// A row of `villages`.
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "villages")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        /// Column `id`.
+        pub id: Uuid,
+        /// Column `township_code`.
+        pub township_code: String,
+        /// Column `name`.
+        pub name: String,
+        /// Column `created_at`.
+        pub created_at: DateTimeUtc,
+    }
+
+    /// No relations are navigated through the ORM; queries join explicitly.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// A department that accepts orders.
+pub mod departments {
+    use sea_orm::entity::prelude::*;
+
+    /// A row of `departments`.
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "departments")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        /// Column `id`.
+        pub id: Uuid,
+        /// Column `code`.
+        pub code: Option<String>,
+        /// Column `name`.
+        pub name: String,
+        /// Column `name_en`.
+        pub name_en: Option<String>,
+        /// Column `lead_themes`.
+        pub lead_themes: String,
+        /// Column `created_at`.
+        pub created_at: DateTimeUtc,
+    }
+
+    /// No relations are navigated through the ORM; queries join explicitly.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// A station that routes orders.
+pub mod stations {
+    use sea_orm::entity::prelude::*;
+
+    /// A row of `stations`.
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "stations")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        /// Column `id`.
+        pub id: Uuid,
+        /// Column `name`.
+        pub name: String,
+        /// Column `is_fallback`.
+        pub is_fallback: bool,
+        /// Column `created_at`.
+        pub created_at: DateTimeUtc,
+    }
+
+    /// No relations are navigated through the ORM; queries join explicitly.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// One line of a station's coverage: a township, or one village.
+pub mod station_coverage {
+    use sea_orm::entity::prelude::*;
+
+    /// A row of `station_coverage`.
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "station_coverage")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        /// Column `id`.
+        pub id: Uuid,
+        /// Column `station_id`.
+        pub station_id: Uuid,
+        /// Column `township_code`.
+        pub township_code: String,
+        /// Column `village_id`.
+        pub village_id: Option<Uuid>,
+    }
+
+    /// No relations are navigated through the ORM; queries join explicitly.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// A volunteer team.
+pub mod teams {
+    use sea_orm::entity::prelude::*;
+
+    /// A row of `teams`.
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "teams")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        /// Column `id`.
+        pub id: Uuid,
+        /// Column `name`.
+        pub name: String,
+        /// Column `department_id`.
+        pub department_id: Option<Uuid>,
+        /// Column `theme_codes`.
+        pub theme_codes: String,
+        /// Column `active`.
+        pub active: bool,
+        /// Column `created_at`.
+        pub created_at: DateTimeUtc,
+    }
+
+    /// No relations are navigated through the ORM; queries join explicitly.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// A registered volunteer.
+pub mod volunteers {
+    use sea_orm::entity::prelude::*;
+
+    /// A row of `volunteers`.
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "volunteers")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        /// Column `id`.
+        pub id: Uuid,
+        /// Column `real_name`.
+        pub real_name: String,
+        /// Column `phone`.
+        pub phone: String,
+        /// Column `township_code`.
+        pub township_code: String,
+        /// Column `skills`.
+        pub skills: String,
+        /// Column `id_number`.
+        pub id_number: Option<String>,
+        /// Column `state`.
+        pub state: String,
+        /// Column `review_reason`.
+        pub review_reason: Option<String>,
+        /// Column `created_at`.
+        pub created_at: DateTimeUtc,
+        /// Column `updated_at`.
+        pub updated_at: DateTimeUtc,
+    }
+
+    /// No relations are navigated through the ORM; queries join explicitly.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// A signed-in account.
+pub mod users {
+    use sea_orm::entity::prelude::*;
+
+    /// A row of `users`.
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "users")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        /// Column `id`.
+        pub id: Uuid,
+        /// Column `username`.
+        pub username: String,
+        /// Column `password_hash`.
+        pub password_hash: String,
+        /// Column `role`.
+        pub role: String,
+        /// Column `display_name`.
+        pub display_name: String,
+        /// Column `email`.
+        pub email: Option<String>,
+        /// Column `station_id`.
+        pub station_id: Option<Uuid>,
+        /// Column `department_id`.
+        pub department_id: Option<Uuid>,
+        /// Column `team_id`.
+        pub team_id: Option<Uuid>,
+        /// Column `volunteer_id`.
+        pub volunteer_id: Option<Uuid>,
+        /// Column `active`.
+        pub active: bool,
+        /// Column `created_at`.
+        pub created_at: DateTimeUtc,
+    }
+
+    /// No relations are navigated through the ORM; queries join explicitly.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// A volunteer's membership of a team.
+pub mod team_members {
+    use sea_orm::entity::prelude::*;
+
+    /// A row of `team_members`.
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "team_members")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        /// Column `team_id`.
+        pub team_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        /// Column `volunteer_id`.
+        pub volunteer_id: Uuid,
+        /// Column `joined_at`.
+        pub joined_at: DateTimeUtc,
+    }
+
+    /// No relations are navigated through the ORM; queries join explicitly.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// One resident request and its whole life.
+pub mod orders {
+    use sea_orm::entity::prelude::*;
+
+    /// A row of `orders`.
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "orders")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        /// Column `id`.
+        pub id: Uuid,
+        /// Column `tracking_code`.
+        pub tracking_code: String,
+        /// Column `resident_token_hash`.
+        pub resident_token_hash: String,
+        /// Column `channel`.
+        pub channel: String,
+        /// Column `state`.
+        pub state: String,
+        /// Column `version`.
+        pub version: i64,
+        /// Column `head_hash`.
+        pub head_hash: String,
+        /// Column `theme_code`.
+        pub theme_code: String,
+        /// Column `township_code`.
+        pub township_code: String,
+        /// Column `village_id`.
+        pub village_id: Option<Uuid>,
+        /// Column `description`.
+        pub description: String,
+        /// Column `target_group_code`.
+        pub target_group_code: Option<String>,
+        /// Column `preferred_date`.
+        pub preferred_date: Option<Date>,
+        /// Column `expected_attendees`.
+        pub expected_attendees: Option<i32>,
+        /// Column `address`.
+        pub address: Option<String>,
+        /// Column `latitude`.
+        pub latitude: Option<f64>,
+        /// Column `longitude`.
+        pub longitude: Option<f64>,
+        /// Column `contact_name`.
+        pub contact_name: String,
+        /// Column `contact_phone`.
+        pub contact_phone: String,
+        /// Column `contact_email`.
+        pub contact_email: Option<String>,
+        /// Column `station_id`.
+        pub station_id: Uuid,
+        /// Column `department_id`.
+        pub department_id: Option<Uuid>,
+        /// Column `team_id`.
+        pub team_id: Option<Uuid>,
+        /// Column `claim_scope`.
+        pub claim_scope: Option<String>,
+        /// Column `planned_date`.
+        pub planned_date: Option<Date>,
+        /// Column `served_on`.
+        pub served_on: Option<Date>,
+        /// Column `attendees`.
+        pub attendees: Option<i32>,
+        /// Column `summary`.
+        pub summary: Option<String>,
+        /// Column `rating_score`.
+        pub rating_score: Option<i16>,
+        /// Column `rating_comment`.
+        pub rating_comment: Option<String>,
+        /// Column `created_at`.
+        pub created_at: DateTimeUtc,
+        /// Column `updated_at`.
+        pub updated_at: DateTimeUtc,
+        /// Column `state_entered_at`.
+        pub state_entered_at: DateTimeUtc,
+        /// Column `due_at`.
+        pub due_at: Option<DateTimeUtc>,
+    }
+
+    /// No relations are navigated through the ORM; queries join explicitly.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// One change of an order's state; append-only and hash-chained.
+pub mod order_events {
+    use sea_orm::entity::prelude::*;
+
+    /// A row of `order_events`.
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "order_events")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        /// Column `order_id`.
+        pub order_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        /// Column `seq`.
+        pub seq: i64,
+        /// Column `action`.
+        pub action: String,
+        /// Column `from_state`.
+        pub from_state: Option<String>,
+        /// Column `to_state`.
+        pub to_state: String,
+        /// Column `actor_id`.
+        pub actor_id: Option<Uuid>,
+        /// Column `actor_role`.
+        pub actor_role: String,
+        /// Column `reason`.
+        pub reason: Option<String>,
+        /// Column `data`.
+        pub data: String,
+        /// Column `at`.
+        pub at: DateTimeUtc,
+        /// Column `prev_hash`.
+        pub prev_hash: String,
+        /// Column `hash`.
+        pub hash: String,
+    }
+
+    /// No relations are navigated through the ORM; queries join explicitly.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Hours one volunteer gave on one order.
+pub mod service_records {
+    use sea_orm::entity::prelude::*;
+
+    /// A row of `service_records`.
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "service_records")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        /// Column `id`.
+        pub id: Uuid,
+        /// Column `order_id`.
+        pub order_id: Uuid,
+        /// Column `volunteer_id`.
+        pub volunteer_id: Uuid,
+        /// Column `team_id`.
+        pub team_id: Uuid,
+        /// Column `hours_halves`.
+        pub hours_halves: i32,
+        /// Column `served_on`.
+        pub served_on: Date,
+        /// Column `state`.
+        pub state: String,
+        /// Column `created_at`.
+        pub created_at: DateTimeUtc,
+    }
+
+    /// No relations are navigated through the ORM; queries join explicitly.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// A stored response to a creating POST, replayed on retry.
+pub mod idempotency_keys {
+    use sea_orm::entity::prelude::*;
+
+    /// A row of `idempotency_keys`.
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "idempotency_keys")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        /// Column `scope`.
+        pub scope: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        /// Column `key`.
+        pub key: String,
+        /// Column `request_hash`.
+        pub request_hash: String,
+        /// Column `status`.
+        pub status: i32,
+        /// Column `body`.
+        pub body: String,
+        /// Column `created_at`.
+        pub created_at: DateTimeUtc,
+    }
+
+    /// No relations are navigated through the ORM; queries join explicitly.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// A hashed refresh token; rotated on use, revoked by family.
+pub mod refresh_tokens {
+    use sea_orm::entity::prelude::*;
+
+    /// A row of `refresh_tokens`.
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "refresh_tokens")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        /// Column `id`.
+        pub id: Uuid,
+        /// Column `user_id`.
+        pub user_id: Uuid,
+        /// Column `family_id`.
+        pub family_id: Uuid,
+        /// Column `token_hash`.
+        pub token_hash: String,
+        /// Column `expires_at`.
+        pub expires_at: DateTimeUtc,
+        /// Column `used_at`.
+        pub used_at: Option<DateTimeUtc>,
+        /// Column `revoked_at`.
+        pub revoked_at: Option<DateTimeUtc>,
+        /// Column `created_at`.
+        pub created_at: DateTimeUtc,
+    }
+
+    /// No relations are navigated through the ORM; queries join explicitly.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// A quantified target of the plan.
+pub mod indicators {
+    use sea_orm::entity::prelude::*;
+
+    /// A row of `indicators`.
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "indicators")]
+    pub struct Model {
+        /// Column `code`.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub code: String,
+        /// Column `name_zh`.
+        pub name_zh: String,
+        /// Column `target`.
+        pub target: f64,
+        /// Column `unit`: volunteers, sessions, person_times or people.
+        pub unit: String,
+        /// Column `period`: `yearly` or a year range such as `2021-2025`.
+        pub period: String,
+        /// Column `filter_theme`.
+        pub filter_theme: Option<String>,
+        /// Column `filter_target_group`.
+        pub filter_target_group: Option<String>,
+        /// Column `position`.
+        pub position: i32,
+    }
+
+    /// No relations are navigated through the ORM.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -1,0 +1,36 @@
+//! `/healthz` (process up), `/readyz` (database reachable), `/metrics` (Prometheus).
+
+use actix_web::{HttpResponse, get, web};
+use sea_orm::ConnectionTrait;
+
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::state::AppState;
+
+/// The process is up.
+#[utoipa::path(tag = "operations", responses((status = 200, description = "up")))]
+#[get("/healthz")]
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
+}
+
+/// The database answers.
+#[utoipa::path(tag = "operations", responses((status = 200, description = "ready"), (status = 503, body = Problem)))]
+#[get("/readyz")]
+pub async fn readyz(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    let backend = state.db.get_database_backend();
+    state
+        .db
+        .execute_raw(sea_orm::Statement::from_string(backend, "SELECT 1"))
+        .await
+        .map_err(ApiError::Unavailable)?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({"status": "ready"})))
+}
+
+/// Request counts and latencies in Prometheus text format.
+#[utoipa::path(tag = "operations", responses((status = 200, description = "Prometheus text", content_type = "text/plain")))]
+#[get("/metrics")]
+pub async fn metrics() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(crate::telemetry::render_metrics())
+}

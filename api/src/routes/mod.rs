@@ -1,0 +1,115 @@
+//! The route table: every endpoint of the service in one place, collected into the OpenAPI
+//! document as it is registered.
+
+pub mod auth;
+pub mod health;
+pub mod orders;
+pub mod people;
+pub mod reference;
+
+use actix_web::HttpResponse;
+use utoipa::OpenApi;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::error::{Problem, ProblemField};
+
+/// The OpenAPI document's fixed parts; paths and schemas are collected from the handlers.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Kepu Dispatch API",
+        description = "群众点单、阵地派单、部门领单、志愿服务队接单 — the order-claim model of grassroots science popularization.",
+        version = "1.0.0"
+    ),
+    components(schemas(Problem, ProblemField)),
+    modifiers(&Security),
+    tags(
+        (name = "auth", description = "Sign in, refresh, sign out"),
+        (name = "reference", description = "Townships, themes, stations, departments, teams"),
+        (name = "orders", description = "The order lifecycle"),
+        (name = "people", description = "Accounts, volunteers, team members"),
+        (name = "operations", description = "Health and metrics"),
+    )
+)]
+pub struct ApiDoc;
+
+struct Security;
+
+impl utoipa::Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{
+            ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme,
+        };
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "resident",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "Authorization",
+                "`Resident <resident_token>` from the submit response",
+            ))),
+        );
+    }
+}
+
+/// Registers every `/api/v1` endpoint.
+pub fn api_v1(cfg: &mut ServiceConfig) {
+    cfg.service(auth::login)
+        .service(auth::refresh)
+        .service(auth::logout)
+        .service(auth::me)
+        .service(reference::list_townships)
+        .service(reference::create_village)
+        .service(reference::list_themes)
+        .service(reference::list_target_groups)
+        .service(reference::list_stations)
+        .service(reference::create_station)
+        .service(reference::list_departments)
+        .service(reference::create_department)
+        .service(reference::list_teams)
+        .service(reference::create_team)
+        .service(orders::submit_order)
+        .service(orders::track_order)
+        .service(orders::list_orders)
+        .service(orders::get_order)
+        .service(orders::list_order_events)
+        .service(orders::dispatch_order)
+        .service(orders::reject_order)
+        .service(orders::accept_order)
+        .service(orders::return_order)
+        .service(orders::claim_order)
+        .service(orders::release_order)
+        .service(orders::complete_order)
+        .service(orders::rate_order)
+        .service(orders::close_order)
+        .service(orders::cancel_order)
+        .service(people::create_user)
+        .service(people::register_volunteer)
+        .service(people::list_volunteers)
+        .service(people::approve_volunteer)
+        .service(people::reject_volunteer)
+        .service(people::suspend_volunteer)
+        .service(people::volunteer_hours)
+        .service(people::add_team_member)
+        .service(people::list_team_members);
+}
+
+/// Operational endpoints outside `/api/v1`.
+pub fn operations(cfg: &mut ServiceConfig) {
+    cfg.service(health::healthz)
+        .service(health::readyz)
+        .service(health::metrics);
+}
+
+/// The 404 for paths no route matches, as a problem.
+pub async fn not_found() -> HttpResponse {
+    actix_web::ResponseError::error_response(&crate::error::ApiError::NotFound)
+}

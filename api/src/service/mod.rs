@@ -1,0 +1,46 @@
+//! The service layer: queries and transactions over the entities, returning rows or domain
+//! types. Handlers call these and never touch `ActiveModel` or SQL themselves.
+
+pub mod actors;
+pub mod idempotency;
+pub mod orders;
+pub mod people;
+pub mod reference;
+pub mod sessions;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use uuid::Uuid;
+
+use crate::error::{ApiError, ApiResult};
+
+/// Encodes a keyset position (the last id of a page) as an opaque cursor.
+pub fn encode_cursor(id: Uuid) -> String {
+    URL_SAFE_NO_PAD.encode(id.as_bytes())
+}
+
+/// Decodes a cursor made by [`encode_cursor`]; anything else is a 422 on `cursor`.
+pub fn decode_cursor(cursor: &str) -> ApiResult<Uuid> {
+    URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .and_then(|bytes| Uuid::from_slice(&bytes).ok())
+        .ok_or_else(|| ApiError::field("cursor", "无效的分页游标"))
+}
+
+/// Whether a database error is a unique-constraint violation (a duplicate).
+pub fn is_unique_violation(err: &sea_orm::DbErr) -> bool {
+    matches!(
+        err.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
+}
+
+/// Parses an id sent as text; a malformed one is reported on `field`.
+pub fn parse_id(
+    problems: &mut crate::error::Problems,
+    field: &str,
+    raw: Option<&str>,
+) -> Option<Uuid> {
+    raw.and_then(|r| problems.check(field, Uuid::parse_str(r.trim()).map_err(|_| "不是有效的ID")))
+}

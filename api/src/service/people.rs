@@ -1,0 +1,518 @@
+//! People: accounts, volunteers and their review, team membership, hours.
+
+use chrono::Utc;
+use kepu_domain::volunteer::{Review, StarThresholds, VolunteerState};
+use kepu_domain::{Role, VolunteerId};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionTrait,
+};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::auth;
+use crate::entity::{
+    departments, service_records, stations, team_members, teams, users, volunteers,
+};
+use crate::error::{ApiError, ApiResult, Problems};
+use crate::extract::Page;
+use crate::service::idempotency::{self, Idempotency, Stored};
+use crate::service::sessions::UserView;
+use crate::views::Paged;
+
+/// A new account's validated input.
+#[derive(Debug)]
+pub struct NewUser {
+    /// Login name (lower-case).
+    pub username: String,
+    /// Password in clear, hashed here.
+    pub password: String,
+    /// Role.
+    pub role: Role,
+    /// Display name.
+    pub display_name: String,
+    /// Email.
+    pub email: Option<String>,
+    /// Station scope.
+    pub station_id: Option<Uuid>,
+    /// Department scope.
+    pub department_id: Option<Uuid>,
+    /// Team scope.
+    pub team_id: Option<Uuid>,
+    /// Volunteer record.
+    pub volunteer_id: Option<Uuid>,
+}
+
+/// Creates an account; the scope its role needs must exist (422 otherwise).
+pub async fn create_user(db: &DatabaseConnection, new: NewUser) -> ApiResult<UserView> {
+    let mut problems = Problems::new();
+    let needed: (&str, Option<Uuid>) = match new.role {
+        Role::AssociationAdmin => ("", None),
+        Role::StationStaff => ("station_id", new.station_id),
+        Role::DepartmentStaff => ("department_id", new.department_id),
+        Role::TeamLeader => ("team_id", new.team_id),
+        Role::Volunteer => ("volunteer_id", new.volunteer_id),
+    };
+    match needed {
+        ("", _) => {}
+        (field, None) => problems.add(field, format!("角色 {} 必须指定 {field}", new.role)),
+        (field, Some(id)) => {
+            let exists = match new.role {
+                Role::StationStaff => stations::Entity::find_by_id(id).one(db).await?.is_some(),
+                Role::DepartmentStaff => {
+                    departments::Entity::find_by_id(id).one(db).await?.is_some()
+                }
+                Role::TeamLeader => teams::Entity::find_by_id(id).one(db).await?.is_some(),
+                _ => volunteers::Entity::find_by_id(id).one(db).await?.is_some(),
+            };
+            if !exists {
+                problems.add(field, "不存在");
+            }
+        }
+    }
+    problems.into_result()?;
+    let password = new.password;
+    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
+        .await
+        .map_err(anyhow::Error::from)??;
+    let keep = |field: &str, id: Option<Uuid>| if needed.0 == field { id } else { None };
+    let row = users::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        username: Set(new.username),
+        password_hash: Set(hash),
+        role: Set(new.role.as_str().into()),
+        display_name: Set(new.display_name),
+        email: Set(new.email),
+        station_id: Set(keep("station_id", new.station_id)),
+        department_id: Set(keep("department_id", new.department_id)),
+        team_id: Set(keep("team_id", new.team_id)),
+        volunteer_id: Set(keep("volunteer_id", new.volunteer_id)),
+        active: Set(true),
+        created_at: Set(Utc::now()),
+    };
+    match users::Entity::insert(row).exec_with_returning(db).await {
+        Ok(model) => Ok(UserView::new(model)),
+        Err(e) if super::is_unique_violation(&e) => {
+            Err(ApiError::field("username", "用户名已被使用"))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A volunteer as the association sees it (ID number masked).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VolunteerView {
+    /// Id.
+    pub id: Uuid,
+    /// Real name.
+    pub real_name: String,
+    /// Phone, masked.
+    pub phone: String,
+    /// Township code.
+    pub township: String,
+    /// Skills.
+    pub skills: String,
+    /// ID number, masked, if given.
+    pub id_number: Option<String>,
+    /// Review state.
+    pub state: String,
+    /// Reason of a rejection or suspension.
+    pub review_reason: Option<String>,
+    /// Registered.
+    pub created_at: chrono::DateTime<Utc>,
+    /// Last reviewed or changed.
+    pub updated_at: chrono::DateTime<Utc>,
+}
+
+impl VolunteerView {
+    /// The view of a row; `full` shows the phone unmasked (the association, the volunteer).
+    pub fn new(v: volunteers::Model, full: bool) -> Self {
+        Self {
+            id: v.id,
+            real_name: v.real_name,
+            phone: if full {
+                v.phone
+            } else {
+                kepu_domain::value::mask_phone(&v.phone)
+            },
+            township: v.township_code,
+            skills: v.skills,
+            id_number: v
+                .id_number
+                .as_deref()
+                .map(kepu_domain::value::mask_id_number),
+            state: v.state,
+            review_reason: v.review_reason,
+            created_at: v.created_at,
+            updated_at: v.updated_at,
+        }
+    }
+}
+
+/// A registration's validated input.
+#[derive(Debug)]
+pub struct NewVolunteer {
+    /// Real name.
+    pub real_name: String,
+    /// Mobile number; also the login name.
+    pub phone: String,
+    /// Township code.
+    pub township: String,
+    /// Skills.
+    pub skills: String,
+    /// ID number.
+    pub id_number: Option<String>,
+    /// Password.
+    pub password: String,
+}
+
+/// Registers a volunteer (`pending`) with a volunteer account whose login is the phone number.
+pub async fn register_volunteer(
+    db: &DatabaseConnection,
+    new: NewVolunteer,
+    idem: Option<Idempotency>,
+) -> ApiResult<Stored> {
+    if let Some(idem) = &idem
+        && let Some(stored) = idempotency::lookup(db, idem).await?
+    {
+        return Ok(stored);
+    }
+    let mut problems = Problems::new();
+    if crate::entity::townships::Entity::find_by_id(new.township.clone())
+        .one(db)
+        .await?
+        .is_none()
+    {
+        problems.add("township", "没有这个苏木镇");
+    }
+    let phone_taken = volunteers::Entity::find()
+        .filter(volunteers::Column::Phone.eq(new.phone.as_str()))
+        .one(db)
+        .await?
+        .is_some()
+        || users::Entity::find()
+            .filter(users::Column::Username.eq(new.phone.as_str()))
+            .one(db)
+            .await?
+            .is_some();
+    if phone_taken {
+        problems.add("phone", "这个手机号已经注册");
+    }
+    problems.into_result()?;
+    let password = new.password.clone();
+    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
+        .await
+        .map_err(anyhow::Error::from)??;
+    let now = Utc::now();
+    let id = Uuid::now_v7();
+    let txn = db.begin().await?;
+    let inserted = volunteers::Entity::insert(volunteers::ActiveModel {
+        id: Set(id),
+        real_name: Set(new.real_name.clone()),
+        phone: Set(new.phone.clone()),
+        township_code: Set(new.township),
+        skills: Set(new.skills),
+        id_number: Set(new.id_number),
+        state: Set(VolunteerState::Pending.as_str().into()),
+        review_reason: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    })
+    .exec_with_returning(&txn)
+    .await;
+    let volunteer = match inserted {
+        Ok(v) => v,
+        Err(e) if super::is_unique_violation(&e) => {
+            txn.rollback().await?;
+            if let Some(idem) = &idem
+                && let Some(stored) = idempotency::lookup(db, idem).await?
+            {
+                return Ok(stored);
+            }
+            return Err(ApiError::field("phone", "这个手机号已经注册"));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    users::Entity::insert(users::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        username: Set(new.phone),
+        password_hash: Set(hash),
+        role: Set(Role::Volunteer.as_str().into()),
+        display_name: Set(new.real_name),
+        email: Set(None),
+        station_id: Set(None),
+        department_id: Set(None),
+        team_id: Set(None),
+        volunteer_id: Set(Some(id)),
+        active: Set(true),
+        created_at: Set(now),
+    })
+    .exec_without_returning(&txn)
+    .await?;
+    let body =
+        serde_json::to_string(&VolunteerView::new(volunteer, true)).map_err(anyhow::Error::from)?;
+    if let Some(idem) = &idem
+        && let Err(err) = idempotency::store(&txn, idem, 201, &body).await
+    {
+        txn.rollback().await?;
+        if super::is_unique_violation(&err) {
+            return idempotency::lookup(db, idem)
+                .await?
+                .ok_or(ApiError::Internal(anyhow::anyhow!(
+                    "idempotency record vanished"
+                )));
+        }
+        return Err(err.into());
+    }
+    txn.commit().await?;
+    Ok(Stored { status: 201, body })
+}
+
+/// Applies a review; a review that does not apply to the current state is 409.
+pub async fn review_volunteer(
+    db: &DatabaseConnection,
+    id: Uuid,
+    review: Review,
+    reason: Option<String>,
+) -> ApiResult<VolunteerView> {
+    let v = volunteers::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let from: VolunteerState = v
+        .state
+        .parse()
+        .map_err(|_| anyhow::anyhow!("stored volunteer state {} is unknown", v.state))?;
+    let conflict = |current: &str| ApiError::Conflict {
+        code: "volunteer.invalid_transition",
+        detail: format!("cannot {review:?} a volunteer who is {current}").to_lowercase(),
+        current_state: current.to_owned(),
+    };
+    let to = review.target(from).ok_or_else(|| conflict(from.as_str()))?;
+    let changed = volunteers::Entity::update_many()
+        .col_expr(volunteers::Column::State, Expr::value(to.as_str()))
+        .col_expr(volunteers::Column::ReviewReason, Expr::value(reason))
+        .col_expr(volunteers::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(volunteers::Column::Id.eq(id))
+        .filter(volunteers::Column::State.eq(from.as_str()))
+        .exec(db)
+        .await?
+        .rows_affected;
+    let now = volunteers::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    if changed == 0 {
+        return Err(conflict(&now.state));
+    }
+    Ok(VolunteerView::new(now, true))
+}
+
+/// Volunteers, newest first, optionally in one state.
+pub async fn list_volunteers(
+    db: &DatabaseConnection,
+    state: Option<VolunteerState>,
+    page: &Page,
+) -> ApiResult<Paged<VolunteerView>> {
+    let mut q = volunteers::Entity::find();
+    if let Some(state) = state {
+        q = q.filter(volunteers::Column::State.eq(state.as_str()));
+    }
+    if let Some(cursor) = &page.cursor {
+        q = q.filter(volunteers::Column::Id.lt(super::decode_cursor(cursor)?));
+    }
+    let mut rows = q
+        .order_by_desc(volunteers::Column::Id)
+        .limit(page.limit + 1)
+        .all(db)
+        .await?;
+    let next_cursor = if rows.len() as u64 > page.limit {
+        rows.truncate(page.limit as usize);
+        rows.last().map(|r| super::encode_cursor(r.id))
+    } else {
+        None
+    };
+    Ok(Paged {
+        items: rows
+            .into_iter()
+            .map(|v| VolunteerView::new(v, true))
+            .collect(),
+        next_cursor,
+    })
+}
+
+/// A member of a team with their confirmed hours.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MemberView {
+    /// The volunteer.
+    pub volunteer_id: Uuid,
+    /// Real name.
+    pub real_name: String,
+    /// Review state.
+    pub state: String,
+    /// Joined.
+    pub joined_at: chrono::DateTime<Utc>,
+    /// Confirmed hours on record.
+    pub confirmed_hours: f64,
+}
+
+/// Adds an approved volunteer to a team (404 unknown team or volunteer, 422 not approved,
+/// 409 already a member).
+pub async fn add_member(
+    db: &DatabaseConnection,
+    team: Uuid,
+    volunteer: Uuid,
+) -> ApiResult<MemberView> {
+    teams::Entity::find_by_id(team)
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let v = volunteers::Entity::find_by_id(volunteer)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::field("volunteer_id", "没有这个志愿者"))?;
+    if v.state != VolunteerState::Approved.as_str() {
+        return Err(ApiError::field(
+            "volunteer_id",
+            "只有审核通过的志愿者可以加入服务队",
+        ));
+    }
+    let now = Utc::now();
+    let result = team_members::Entity::insert(team_members::ActiveModel {
+        team_id: Set(team),
+        volunteer_id: Set(volunteer),
+        joined_at: Set(now),
+    })
+    .exec_without_returning(db)
+    .await;
+    match result {
+        Ok(_) => Ok(MemberView {
+            volunteer_id: v.id,
+            real_name: v.real_name,
+            state: v.state,
+            joined_at: now,
+            confirmed_hours: 0.0,
+        }),
+        Err(e) if super::is_unique_violation(&e) => Err(ApiError::Conflict {
+            code: "team.already_member",
+            detail: "the volunteer is already a member of this team".into(),
+            current_state: "member".into(),
+        }),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A team's members with their confirmed hours.
+pub async fn members(db: &DatabaseConnection, team: Uuid) -> ApiResult<Vec<MemberView>> {
+    teams::Entity::find_by_id(team)
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let links = team_members::Entity::find()
+        .filter(team_members::Column::TeamId.eq(team))
+        .all(db)
+        .await?;
+    let mut out = Vec::with_capacity(links.len());
+    for link in links {
+        let Some(v) = volunteers::Entity::find_by_id(link.volunteer_id)
+            .one(db)
+            .await?
+        else {
+            continue;
+        };
+        let confirmed: Option<Option<i64>> = service_records::Entity::find()
+            .select_only()
+            .column_as(service_records::Column::HoursHalves.sum(), "total")
+            .filter(service_records::Column::VolunteerId.eq(v.id))
+            .filter(service_records::Column::State.eq("confirmed"))
+            .into_tuple()
+            .one(db)
+            .await?;
+        out.push(MemberView {
+            volunteer_id: v.id,
+            real_name: v.real_name,
+            state: v.state,
+            joined_at: link.joined_at,
+            confirmed_hours: confirmed.flatten().unwrap_or(0) as f64 / 2.0,
+        });
+    }
+    Ok(out)
+}
+
+/// Whether `team` has `volunteer` as a member.
+pub async fn is_member(db: &DatabaseConnection, team: Uuid, volunteer: Uuid) -> ApiResult<bool> {
+    Ok(team_members::Entity::find_by_id((team, volunteer))
+        .one(db)
+        .await?
+        .is_some())
+}
+
+/// One service record.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecordView {
+    /// Id.
+    pub id: Uuid,
+    /// The order served.
+    pub order_id: Uuid,
+    /// Hours.
+    pub hours: f64,
+    /// Date served.
+    pub served_on: chrono::NaiveDate,
+    /// `pending`, `confirmed` or `disputed`.
+    pub state: String,
+}
+
+/// A volunteer's hours.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HoursView {
+    /// The volunteer.
+    pub volunteer_id: Uuid,
+    /// Confirmed hours: the ones that count.
+    pub confirmed_hours: f64,
+    /// Hours waiting for confirmation.
+    pub pending_hours: f64,
+    /// Star level (0–5) from confirmed hours.
+    pub star_level: u8,
+    /// Every record, newest first.
+    pub records: Vec<RecordView>,
+}
+
+/// A volunteer's hours and star level.
+pub async fn hours(
+    db: &DatabaseConnection,
+    volunteer: Uuid,
+    stars: &StarThresholds,
+) -> ApiResult<HoursView> {
+    volunteers::Entity::find_by_id(volunteer)
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let records = crate::service::orders::volunteer_records(db, VolunteerId(volunteer)).await?;
+    let sum = |state: &str| {
+        records
+            .iter()
+            .filter(|r| r.state == state)
+            .map(|r| i64::from(r.hours_halves))
+            .sum::<i64>() as f64
+            / 2.0
+    };
+    let confirmed = sum("confirmed");
+    Ok(HoursView {
+        volunteer_id: volunteer,
+        confirmed_hours: confirmed,
+        pending_hours: sum("pending"),
+        star_level: stars.level(confirmed),
+        records: records
+            .into_iter()
+            .map(|r| RecordView {
+                id: r.id,
+                order_id: r.order_id,
+                hours: f64::from(r.hours_halves) / 2.0,
+                served_on: r.served_on,
+                state: r.state,
+            })
+            .collect(),
+    })
+}
