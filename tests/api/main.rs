@@ -1,1 +1,14 @@
+//! The integration test binary: every test starts the real `kepu` server on port 0 against a
+//! fresh database (SQLite, or PostgreSQL when `TEST_DATABASE_URL` is set) and talks HTTP to it.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod helpers;
+
+mod auth;
+mod concurrency;
+mod conventions;
+mod lifecycle;
+mod migrations;
+mod permissions;
+mod people;

@@ -1,0 +1,319 @@
+//! `spawn_app()` starts the real server on port 0 against a fresh database (a temporary SQLite
+//! file, or a uniquely named PostgreSQL database when `TEST_DATABASE_URL` is set, dropped when
+//! the test ends), plus typed helpers that talk to it over HTTP.
+
+use kepu_api::config::Settings;
+use kepu_api::startup::Application;
+use reqwest::{Method, StatusCode};
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::{Value, json};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+/// The default admin password of test servers (see `Settings::for_tests`).
+pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
+
+/// A running server and what a test needs to talk to it.
+pub struct TestApp {
+    /// `http://127.0.0.1:<port>`.
+    pub address: String,
+    /// Client without cookies or redirects.
+    pub client: reqwest::Client,
+    /// The database URL the server uses.
+    pub database_url: String,
+    admin_token: tokio::sync::OnceCell<String>,
+    counter: AtomicU32,
+    _sqlite_dir: Option<tempfile::TempDir>,
+    pg_drop: Option<(String, String)>,
+}
+
+/// A response: status, headers and JSON body (`Null` when empty or not JSON).
+#[derive(Debug)]
+pub struct Reply {
+    /// Status.
+    pub status: StatusCode,
+    /// Headers.
+    pub headers: reqwest::header::HeaderMap,
+    /// Body as JSON.
+    pub body: Value,
+}
+
+impl Reply {
+    /// Panics with the body unless the status is `expected`.
+    #[track_caller]
+    pub fn expect(self, expected: u16) -> Value {
+        assert_eq!(self.status.as_u16(), expected, "unexpected status; body: {}", self.body);
+        self.body
+    }
+}
+
+/// Starts a server on a fresh database with default settings.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts a server after letting the test adjust its settings.
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    let (database_url, sqlite_dir, pg_drop) = match std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+        Some(admin_url) => {
+            let name = format!("kepu_test_{}", uuid::Uuid::new_v4().simple());
+            let admin = Database::connect(&admin_url).await.expect("connect to TEST_DATABASE_URL");
+            admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
+            admin.close().await.ok();
+            let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(b, _)| b);
+            (format!("{base}/{name}"), None, Some((admin_url.clone(), name)))
+        }
+        None => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!("sqlite://{}/kepu.db?mode=rwc", dir.path().display());
+            (url, Some(dir), None)
+        }
+    };
+    let mut settings = Settings::for_tests(&database_url);
+    adjust(&mut settings);
+    let app = Application::build(settings).await.expect("build the application");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client"),
+        database_url,
+        admin_token: tokio::sync::OnceCell::new(),
+        counter: AtomicU32::new(0),
+        _sqlite_dir: sqlite_dir,
+        pg_drop,
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some((admin_url, name)) = self.pg_drop.take() {
+            // Drop the test database on a thread of its own: Drop cannot await.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+                rt.block_on(async {
+                    if let Ok(admin) = Database::connect(&admin_url).await {
+                        let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+                        let _ = admin.close().await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+impl TestApp {
+    /// Sends a request with an optional JSON body and `Authorization` header value.
+    pub async fn request(&self, method: Method, path: &str, body: Option<&Value>, auth: Option<&str>) -> Reply {
+        let mut req = self.client.request(method, format!("{}{}", self.address, path));
+        if let Some(body) = body {
+            req = req.json(body);
+        }
+        if let Some(auth) = auth {
+            req = req.header("Authorization", auth);
+        }
+        self.send(req).await
+    }
+
+    /// Sends a prepared request and reads the reply.
+    pub async fn send(&self, req: reqwest::RequestBuilder) -> Reply {
+        let resp = req.send().await.expect("request failed");
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let bytes = resp.bytes().await.expect("read body");
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Reply { status, headers, body }
+    }
+
+    /// GET with a bearer token (or none).
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
+        self.request(Method::GET, path, None, token.map(|t| format!("Bearer {t}")).as_deref()).await
+    }
+
+    /// POST JSON with a bearer token (or none).
+    pub async fn post(&self, path: &str, body: &Value, token: Option<&str>) -> Reply {
+        self.request(Method::POST, path, Some(body), token.map(|t| format!("Bearer {t}")).as_deref()).await
+    }
+
+    /// A number unique within this app, for names.
+    pub fn next(&self) -> u32 {
+        self.counter.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Signs in and returns the access token.
+    pub async fn login(&self, username: &str, password: &str) -> String {
+        let body = self.post("/api/v1/auth/login", &json!({"username": username, "password": password}), None).await.expect(200);
+        body["access_token"].as_str().expect("access token").to_owned()
+    }
+
+    /// The association admin's token.
+    pub async fn admin(&self) -> String {
+        self.admin_token.get_or_init(|| self.login("admin", ADMIN_PASSWORD)).await.clone()
+    }
+
+    /// Creates an account with `role` and scope field → id, returns its token.
+    pub async fn user(&self, role: &str, scope: Option<(&str, &str)>) -> String {
+        let username = format!("{role}{}", self.next());
+        let mut body = json!({"username": username, "password": "password-123", "role": role, "display_name": "测试用户"});
+        if let Some((field, id)) = scope {
+            body[field] = json!(id);
+        }
+        self.post("/api/v1/users", &body, Some(&self.admin().await)).await.expect(201);
+        self.login(&username, "password-123").await
+    }
+
+    /// The id of the first item of a reference list whose `field` equals `value`.
+    pub async fn find_id(&self, list: &str, field: &str, value: &str) -> String {
+        let body = self.get(&format!("/api/v1/{list}"), None).await.expect(200);
+        body["items"]
+            .as_array()
+            .and_then(|items| items.iter().find(|i| i[field] == value))
+            .and_then(|i| i["id"].as_str())
+            .unwrap_or_else(|| panic!("no {list} with {field} = {value}"))
+            .to_owned()
+    }
+
+    /// The station covering township `xini` in the default data.
+    pub async fn xini_station(&self) -> String {
+        let body = self.get("/api/v1/stations", None).await.expect(200);
+        body["items"]
+            .as_array()
+            .and_then(|items| items.iter().find(|s| s["township_codes"].as_array().is_some_and(|t| t.contains(&json!("xini")))))
+            .and_then(|s| s["id"].as_str())
+            .expect("xini station")
+            .to_owned()
+    }
+
+    /// The 农牧局 department id.
+    pub async fn nongmu(&self) -> String {
+        self.find_id("departments", "code", "nongmu").await
+    }
+
+    /// A valid submit body.
+    pub fn order_body() -> Value {
+        json!({
+            "theme": "farming_herding",
+            "description": "请来讲讲羊的疫苗接种",
+            "township": "xini",
+            "contact_name": "巴特尔",
+            "contact_phone": "13812345678",
+            "target_group": "farmers_herders",
+            "expected_attendees": 30
+        })
+    }
+
+    /// Submits a valid order; returns the 201 body (with `resident_token`).
+    pub async fn submit(&self) -> Value {
+        self.post("/api/v1/orders", &Self::order_body(), None).await.expect(201)
+    }
+
+    /// Takes `action` on order `id` with `body` as bearer `token`.
+    pub async fn act(&self, id: &str, action: &str, body: Value, token: &str) -> Reply {
+        self.post(&format!("/api/v1/orders/{id}/{action}"), &body, Some(token)).await
+    }
+
+    /// Takes an action as the resident.
+    pub async fn act_as_resident(&self, id: &str, action: &str, body: Value, resident_token: &str) -> Reply {
+        self.request(Method::POST, &format!("/api/v1/orders/{id}/{action}"), Some(&body), Some(&format!("Resident {resident_token}")))
+            .await
+    }
+
+    /// A new team with a leader; returns (team id, leader token).
+    pub async fn team(&self) -> (String, String) {
+        let admin = self.admin().await;
+        let team = self.post("/api/v1/teams", &json!({"name": format!("科技志愿服务队{}", self.next())}), Some(&admin)).await.expect(201);
+        let id = team["id"].as_str().expect("team id").to_owned();
+        let leader = self.user("team_leader", Some(("team_id", &id))).await;
+        (id, leader)
+    }
+
+    /// Registers, approves and adds a volunteer to `team`; returns the volunteer id.
+    pub async fn member(&self, team: &str) -> String {
+        let admin = self.admin().await;
+        let phone = format!("139{:08}", self.next());
+        let v = self
+            .post(
+                "/api/v1/volunteers",
+                &json!({"real_name": "志愿者", "phone": phone, "township": "xini", "password": "password-123"}),
+                None,
+            )
+            .await
+            .expect(201);
+        let id = v["id"].as_str().expect("volunteer id").to_owned();
+        self.post(&format!("/api/v1/volunteers/{id}/approve"), &json!({}), Some(&admin)).await.expect(200);
+        self.post(&format!("/api/v1/teams/{team}/members"), &json!({"volunteer_id": id}), Some(&admin)).await.expect(201);
+        id
+    }
+}
+
+/// The actors of one order's life, ready to act.
+pub struct Cast {
+    /// Station staff of the order's station.
+    pub station: String,
+    /// Department staff of 农牧局.
+    pub department: String,
+    /// The department's id.
+    pub department_id: String,
+    /// A team and its leader.
+    pub team_id: String,
+    /// The team's leader.
+    pub leader: String,
+    /// An approved member of the team.
+    pub volunteer: String,
+}
+
+impl Cast {
+    /// Creates the accounts for one order's life.
+    pub async fn new(app: &TestApp) -> Self {
+        let station_id = app.xini_station().await;
+        let department_id = app.nongmu().await;
+        let station = app.user("station_staff", Some(("station_id", &station_id))).await;
+        let department = app.user("department_staff", Some(("department_id", &department_id))).await;
+        let (team_id, leader) = app.team().await;
+        let volunteer = app.member(&team_id).await;
+        Self { station, department, department_id, team_id, leader, volunteer }
+    }
+
+    /// Drives a new order to `state` and returns (order id, resident token).
+    pub async fn order_in(&self, app: &TestApp, state: &str) -> (String, String) {
+        let order = app.submit().await;
+        let id = order["id"].as_str().expect("id").to_owned();
+        let resident = order["resident_token"].as_str().expect("token").to_owned();
+        let steps: &[(&str, &str)] = match state {
+            "submitted" => &[],
+            "dispatched" => &[("dispatch", "")],
+            "accepted" => &[("dispatch", ""), ("accept", "")],
+            "claimed" => &[("dispatch", ""), ("accept", ""), ("claim", "")],
+            "completed" => &[("dispatch", ""), ("accept", ""), ("claim", ""), ("complete", "")],
+            "closed" => &[("dispatch", ""), ("accept", ""), ("claim", ""), ("complete", ""), ("rate", "")],
+            "rejected" => &[("reject", "")],
+            "cancelled" => &[("cancel", "")],
+            other => panic!("unknown state {other}"),
+        };
+        for (action, _) in steps {
+            let reply = match *action {
+                "dispatch" => app.act(&id, "dispatch", json!({"department_id": self.department_id}), &self.station).await,
+                "accept" => app.act(&id, "accept", json!({}), &self.department).await,
+                "claim" => app.act(&id, "claim", json!({}), &self.leader).await,
+                "complete" => app.act(&id, "complete", self.completion(), &self.leader).await,
+                "rate" => app.act_as_resident(&id, "rate", json!({"score": 5}), &resident).await,
+                "reject" => app.act(&id, "reject", json!({"reason": "重复"}), &self.station).await,
+                "cancel" => app.act(&id, "cancel", json!({"reason": "不需要了"}), &self.station).await,
+                _ => unreachable!(),
+            };
+            reply.expect(200);
+        }
+        (id, resident)
+    }
+
+    /// A valid `complete` body crediting the team's volunteer.
+    pub fn completion(&self) -> Value {
+        let today = chrono::Utc::now().with_timezone(&chrono_tz_shanghai()).date_naive();
+        json!({"served_on": today.to_string(), "attendees": 25, "summary": "讲解了疫苗接种", "hours": [{"volunteer_id": self.volunteer, "hours": 0.5}]})
+    }
+}
+
+/// UTC+8, the test deployment's zone (no DST).
+pub fn chrono_tz_shanghai() -> chrono::FixedOffset {
+    chrono::FixedOffset::east_opt(8 * 3600).expect("offset")
+}
