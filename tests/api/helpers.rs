@@ -41,7 +41,12 @@ impl Reply {
     /// Panics with the body unless the status is `expected`.
     #[track_caller]
     pub fn expect(self, expected: u16) -> Value {
-        assert_eq!(self.status.as_u16(), expected, "unexpected status; body: {}", self.body);
+        assert_eq!(
+            self.status.as_u16(),
+            expected,
+            "unexpected status; body: {}",
+            self.body
+        );
         self.body
     }
 }
@@ -53,14 +58,28 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts a server after letting the test adjust its settings.
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
-    let (database_url, sqlite_dir, pg_drop) = match std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+    let (database_url, sqlite_dir, pg_drop) = match std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    {
         Some(admin_url) => {
             let name = format!("kepu_test_{}", uuid::Uuid::new_v4().simple());
-            let admin = Database::connect(&admin_url).await.expect("connect to TEST_DATABASE_URL");
-            admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
+            let admin = Database::connect(&admin_url)
+                .await
+                .expect("connect to TEST_DATABASE_URL");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("create test database");
             admin.close().await.ok();
-            let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(b, _)| b);
-            (format!("{base}/{name}"), None, Some((admin_url.clone(), name)))
+            let base = admin_url
+                .rsplit_once('/')
+                .map_or(admin_url.as_str(), |(b, _)| b);
+            (
+                format!("{base}/{name}"),
+                None,
+                Some((admin_url.clone(), name)),
+            )
         }
         None => {
             let dir = tempfile::tempdir().expect("temp dir");
@@ -70,12 +89,17 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     };
     let mut settings = Settings::for_tests(&database_url);
     adjust(&mut settings);
-    let app = Application::build(settings).await.expect("build the application");
+    let app = Application::build(settings)
+        .await
+        .expect("build the application");
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
-        client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client"),
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client"),
         database_url,
         admin_token: tokio::sync::OnceCell::new(),
         counter: AtomicU32::new(0),
@@ -89,10 +113,17 @@ impl Drop for TestApp {
         if let Some((admin_url, name)) = self.pg_drop.take() {
             // Drop the test database on a thread of its own: Drop cannot await.
             let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime");
                 rt.block_on(async {
                     if let Ok(admin) = Database::connect(&admin_url).await {
-                        let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+                        let _ = admin
+                            .execute_unprepared(&format!(
+                                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                            ))
+                            .await;
                         let _ = admin.close().await;
                     }
                 });
@@ -104,8 +135,16 @@ impl Drop for TestApp {
 
 impl TestApp {
     /// Sends a request with an optional JSON body and `Authorization` header value.
-    pub async fn request(&self, method: Method, path: &str, body: Option<&Value>, auth: Option<&str>) -> Reply {
-        let mut req = self.client.request(method, format!("{}{}", self.address, path));
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        auth: Option<&str>,
+    ) -> Reply {
+        let mut req = self
+            .client
+            .request(method, format!("{}{}", self.address, path));
         if let Some(body) = body {
             req = req.json(body);
         }
@@ -122,17 +161,33 @@ impl TestApp {
         let headers = resp.headers().clone();
         let bytes = resp.bytes().await.expect("read body");
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Reply { status, headers, body }
+        Reply {
+            status,
+            headers,
+            body,
+        }
     }
 
     /// GET with a bearer token (or none).
     pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
-        self.request(Method::GET, path, None, token.map(|t| format!("Bearer {t}")).as_deref()).await
+        self.request(
+            Method::GET,
+            path,
+            None,
+            token.map(|t| format!("Bearer {t}")).as_deref(),
+        )
+        .await
     }
 
     /// POST JSON with a bearer token (or none).
     pub async fn post(&self, path: &str, body: &Value, token: Option<&str>) -> Reply {
-        self.request(Method::POST, path, Some(body), token.map(|t| format!("Bearer {t}")).as_deref()).await
+        self.request(
+            Method::POST,
+            path,
+            Some(body),
+            token.map(|t| format!("Bearer {t}")).as_deref(),
+        )
+        .await
     }
 
     /// A number unique within this app, for names.
@@ -142,13 +197,26 @@ impl TestApp {
 
     /// Signs in and returns the access token.
     pub async fn login(&self, username: &str, password: &str) -> String {
-        let body = self.post("/api/v1/auth/login", &json!({"username": username, "password": password}), None).await.expect(200);
-        body["access_token"].as_str().expect("access token").to_owned()
+        let body = self
+            .post(
+                "/api/v1/auth/login",
+                &json!({"username": username, "password": password}),
+                None,
+            )
+            .await
+            .expect(200);
+        body["access_token"]
+            .as_str()
+            .expect("access token")
+            .to_owned()
     }
 
     /// The association admin's token.
     pub async fn admin(&self) -> String {
-        self.admin_token.get_or_init(|| self.login("admin", ADMIN_PASSWORD)).await.clone()
+        self.admin_token
+            .get_or_init(|| self.login("admin", ADMIN_PASSWORD))
+            .await
+            .clone()
     }
 
     /// Creates an account with `role` and scope field → id, returns its token.
@@ -158,7 +226,9 @@ impl TestApp {
         if let Some((field, id)) = scope {
             body[field] = json!(id);
         }
-        self.post("/api/v1/users", &body, Some(&self.admin().await)).await.expect(201);
+        self.post("/api/v1/users", &body, Some(&self.admin().await))
+            .await
+            .expect(201);
         self.login(&username, "password-123").await
     }
 
@@ -178,7 +248,13 @@ impl TestApp {
         let body = self.get("/api/v1/stations", None).await.expect(200);
         body["items"]
             .as_array()
-            .and_then(|items| items.iter().find(|s| s["township_codes"].as_array().is_some_and(|t| t.contains(&json!("xini")))))
+            .and_then(|items| {
+                items.iter().find(|s| {
+                    s["township_codes"]
+                        .as_array()
+                        .is_some_and(|t| t.contains(&json!("xini")))
+                })
+            })
             .and_then(|s| s["id"].as_str())
             .expect("xini station")
             .to_owned()
@@ -204,24 +280,45 @@ impl TestApp {
 
     /// Submits a valid order; returns the 201 body (with `resident_token`).
     pub async fn submit(&self) -> Value {
-        self.post("/api/v1/orders", &Self::order_body(), None).await.expect(201)
+        self.post("/api/v1/orders", &Self::order_body(), None)
+            .await
+            .expect(201)
     }
 
     /// Takes `action` on order `id` with `body` as bearer `token`.
     pub async fn act(&self, id: &str, action: &str, body: Value, token: &str) -> Reply {
-        self.post(&format!("/api/v1/orders/{id}/{action}"), &body, Some(token)).await
+        self.post(&format!("/api/v1/orders/{id}/{action}"), &body, Some(token))
+            .await
     }
 
     /// Takes an action as the resident.
-    pub async fn act_as_resident(&self, id: &str, action: &str, body: Value, resident_token: &str) -> Reply {
-        self.request(Method::POST, &format!("/api/v1/orders/{id}/{action}"), Some(&body), Some(&format!("Resident {resident_token}")))
-            .await
+    pub async fn act_as_resident(
+        &self,
+        id: &str,
+        action: &str,
+        body: Value,
+        resident_token: &str,
+    ) -> Reply {
+        self.request(
+            Method::POST,
+            &format!("/api/v1/orders/{id}/{action}"),
+            Some(&body),
+            Some(&format!("Resident {resident_token}")),
+        )
+        .await
     }
 
     /// A new team with a leader; returns (team id, leader token).
     pub async fn team(&self) -> (String, String) {
         let admin = self.admin().await;
-        let team = self.post("/api/v1/teams", &json!({"name": format!("科技志愿服务队{}", self.next())}), Some(&admin)).await.expect(201);
+        let team = self
+            .post(
+                "/api/v1/teams",
+                &json!({"name": format!("科技志愿服务队{}", self.next())}),
+                Some(&admin),
+            )
+            .await
+            .expect(201);
         let id = team["id"].as_str().expect("team id").to_owned();
         let leader = self.user("team_leader", Some(("team_id", &id))).await;
         (id, leader)
@@ -240,8 +337,20 @@ impl TestApp {
             .await
             .expect(201);
         let id = v["id"].as_str().expect("volunteer id").to_owned();
-        self.post(&format!("/api/v1/volunteers/{id}/approve"), &json!({}), Some(&admin)).await.expect(200);
-        self.post(&format!("/api/v1/teams/{team}/members"), &json!({"volunteer_id": id}), Some(&admin)).await.expect(201);
+        self.post(
+            &format!("/api/v1/volunteers/{id}/approve"),
+            &json!({}),
+            Some(&admin),
+        )
+        .await
+        .expect(200);
+        self.post(
+            &format!("/api/v1/teams/{team}/members"),
+            &json!({"volunteer_id": id}),
+            Some(&admin),
+        )
+        .await
+        .expect(201);
         id
     }
 }
@@ -267,11 +376,22 @@ impl Cast {
     pub async fn new(app: &TestApp) -> Self {
         let station_id = app.xini_station().await;
         let department_id = app.nongmu().await;
-        let station = app.user("station_staff", Some(("station_id", &station_id))).await;
-        let department = app.user("department_staff", Some(("department_id", &department_id))).await;
+        let station = app
+            .user("station_staff", Some(("station_id", &station_id)))
+            .await;
+        let department = app
+            .user("department_staff", Some(("department_id", &department_id)))
+            .await;
         let (team_id, leader) = app.team().await;
         let volunteer = app.member(&team_id).await;
-        Self { station, department, department_id, team_id, leader, volunteer }
+        Self {
+            station,
+            department,
+            department_id,
+            team_id,
+            leader,
+            volunteer,
+        }
     }
 
     /// Drives a new order to `state` and returns (order id, resident token).
@@ -284,21 +404,52 @@ impl Cast {
             "dispatched" => &[("dispatch", "")],
             "accepted" => &[("dispatch", ""), ("accept", "")],
             "claimed" => &[("dispatch", ""), ("accept", ""), ("claim", "")],
-            "completed" => &[("dispatch", ""), ("accept", ""), ("claim", ""), ("complete", "")],
-            "closed" => &[("dispatch", ""), ("accept", ""), ("claim", ""), ("complete", ""), ("rate", "")],
+            "completed" => &[
+                ("dispatch", ""),
+                ("accept", ""),
+                ("claim", ""),
+                ("complete", ""),
+            ],
+            "closed" => &[
+                ("dispatch", ""),
+                ("accept", ""),
+                ("claim", ""),
+                ("complete", ""),
+                ("rate", ""),
+            ],
             "rejected" => &[("reject", "")],
             "cancelled" => &[("cancel", "")],
             other => panic!("unknown state {other}"),
         };
         for (action, _) in steps {
             let reply = match *action {
-                "dispatch" => app.act(&id, "dispatch", json!({"department_id": self.department_id}), &self.station).await,
+                "dispatch" => {
+                    app.act(
+                        &id,
+                        "dispatch",
+                        json!({"department_id": self.department_id}),
+                        &self.station,
+                    )
+                    .await
+                }
                 "accept" => app.act(&id, "accept", json!({}), &self.department).await,
                 "claim" => app.act(&id, "claim", json!({}), &self.leader).await,
-                "complete" => app.act(&id, "complete", self.completion(), &self.leader).await,
-                "rate" => app.act_as_resident(&id, "rate", json!({"score": 5}), &resident).await,
-                "reject" => app.act(&id, "reject", json!({"reason": "重复"}), &self.station).await,
-                "cancel" => app.act(&id, "cancel", json!({"reason": "不需要了"}), &self.station).await,
+                "complete" => {
+                    app.act(&id, "complete", self.completion(), &self.leader)
+                        .await
+                }
+                "rate" => {
+                    app.act_as_resident(&id, "rate", json!({"score": 5}), &resident)
+                        .await
+                }
+                "reject" => {
+                    app.act(&id, "reject", json!({"reason": "重复"}), &self.station)
+                        .await
+                }
+                "cancel" => {
+                    app.act(&id, "cancel", json!({"reason": "不需要了"}), &self.station)
+                        .await
+                }
                 _ => unreachable!(),
             };
             reply.expect(200);
@@ -308,7 +459,9 @@ impl Cast {
 
     /// A valid `complete` body crediting the team's volunteer.
     pub fn completion(&self) -> Value {
-        let today = chrono::Utc::now().with_timezone(&chrono_tz_shanghai()).date_naive();
+        let today = chrono::Utc::now()
+            .with_timezone(&chrono_tz_shanghai())
+            .date_naive();
         json!({"served_on": today.to_string(), "attendees": 25, "summary": "讲解了疫苗接种", "hours": [{"volunteer_id": self.volunteer, "hours": 0.5}]})
     }
 }

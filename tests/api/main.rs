@@ -10,5 +10,5 @@ mod concurrency;
 mod conventions;
 mod lifecycle;
 mod migrations;
-mod permissions;
 mod people;
+mod permissions;
