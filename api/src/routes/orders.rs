@@ -353,17 +353,7 @@ async fn run_action(
     let id = order_id(raw_id)?;
     let input = input?;
     let expected = if_match(req)?;
-    let order = svc::act(
-        &state.db,
-        &state.settings.sla,
-        state.now(),
-        state.today(),
-        &acting,
-        id,
-        input,
-        expected,
-    )
-    .await?;
+    let order = svc::act(state, &acting, id, input, expected).await?;
     let handling = order::is_handling(&facts(&order), &acting.actor);
     Ok(with_etag(OrderView::new(order, handling, state.now())))
 }

@@ -27,6 +27,7 @@ use crate::entity::{
 };
 use crate::error::{ApiError, ApiResult, Problems};
 use crate::extract::Page;
+use crate::state::AppState;
 use crate::views::{OrderView, Paged, SubmittedOrder, facts, order_state, store_claim_scope};
 
 /// A new order's validated input.
@@ -433,6 +434,7 @@ pub async fn find_visible(
 }
 
 /// Checks input that needs the database (departments, teams, volunteers exist and qualify).
+#[allow(clippy::collapsible_match, reason = "the checks await the database, which a match guard cannot")]
 async fn check_action_input(
     db: &impl ConnectionTrait,
     order: &orders::Model,
@@ -546,15 +548,13 @@ async fn check_hours(
 
 /// Takes `input` on order `id` as `acting`: the domain decides, the database arbitrates races.
 pub async fn act(
-    db: &DatabaseConnection,
-    sla: &SlaPolicy,
-    now: DateTime<Utc>,
-    today: NaiveDate,
+    state: &AppState,
     acting: &Acting,
     id: Uuid,
     input: ActionInput,
     if_match: Option<i64>,
 ) -> ApiResult<orders::Model> {
+    let (db, sla, today) = (&state.db, &state.settings.sla, state.today());
     let order = find(db, id).await?.ok_or(ApiError::NotFound)?;
     let before = facts(&order);
     let transition =
@@ -573,7 +573,7 @@ pub async fn act(
     }
     check_action_input(db, &order, &input, today).await?;
 
-    let now = event_time(now);
+    let now = event_time(state.now());
     let kind = input.domain().kind();
     let (reason, data) = input.event_parts(transition.after.team_id.map(|t| t.0));
     let content = EventContent {
