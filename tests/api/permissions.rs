@@ -1,1 +1,635 @@
+//! The permission matrix: every order action × every kind of actor, with the order in the
+//! action's valid from-state, answers exactly as the rules say. The checks run in the order
+//! "visibility → right → state" (`kepu_domain::order::decide`): no credentials is 401, an order
+//! outside the caller's scope is 404, an order in scope without the right is 403, and an
+//! allowed action is 200. Also reading one order, listing orders, phone masking and the
+//! association-only endpoints.
+
 use crate::helpers::*;
+use reqwest::Method;
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+
+/// Every kind of caller the matrix asks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Who {
+    /// No `Authorization` header.
+    Anonymous,
+    /// `Resident <token>` of this very order.
+    Resident,
+    /// `Resident <token>` of another order.
+    OtherResident,
+    /// Station staff of the order's station.
+    Station,
+    /// Station staff of another station.
+    OtherStation,
+    /// Department staff of the department the order is (or will be) dispatched to.
+    Department,
+    /// Department staff of another department.
+    OtherDepartment,
+    /// Leader of the team allowed to claim it, and later the claiming team.
+    Leader,
+    /// Leader of a team the department did not allow to claim it.
+    OtherLeader,
+    /// A volunteer's own account.
+    Volunteer,
+    /// The association.
+    Admin,
+}
+
+/// The columns of the matrix, in order.
+const EVERYONE: [Who; 11] = [
+    Who::Anonymous,
+    Who::Resident,
+    Who::OtherResident,
+    Who::Station,
+    Who::OtherStation,
+    Who::Department,
+    Who::OtherDepartment,
+    Who::Leader,
+    Who::OtherLeader,
+    Who::Volunteer,
+    Who::Admin,
+];
+
+/// What each expected status means, for the failure messages.
+fn meaning(status: u16) -> &'static str {
+    match status {
+        200 => "allowed",
+        401 => "no usable credentials",
+        403 => "in scope, but without the right",
+        404 => "outside the caller's scope",
+        409 => "allowed, but not from this state",
+        _ => "?",
+    }
+}
+
+/// Everyone around one test's orders.
+struct World {
+    cast: Cast,
+    admin: String,
+    /// Station staff of the station covering `balagong`.
+    other_station: String,
+    /// Department staff of 科协 (`kexie`).
+    other_department: String,
+    other_department_id: String,
+    /// A team that is never allowed to claim the matrix's orders.
+    other_team_id: String,
+    other_leader: String,
+    /// A team allowed to claim, but not the one that claims (for phone masking).
+    allowed_team_id: String,
+    allowed_leader: String,
+    /// A volunteer account's token.
+    volunteer: String,
+    /// The resident token of an unrelated order.
+    stranger: String,
+}
+
+/// Registers a volunteer and signs in with their phone and password.
+async fn volunteer_account(app: &TestApp) -> String {
+    let phone = format!("137{:08}", app.next());
+    app.post(
+        "/api/v1/volunteers",
+        &json!({"real_name": "志愿者", "phone": phone, "township": "xini", "password": "password-123"}),
+        None,
+    )
+    .await
+    .expect(201);
+    app.login(&phone, "password-123").await
+}
+
+/// The station whose coverage is exactly `township`.
+async fn station_of(app: &TestApp, township: &str) -> String {
+    let stations = app.get("/api/v1/stations", None).await.expect(200);
+    stations["items"]
+        .as_array()
+        .and_then(|items| {
+            items
+                .iter()
+                .find(|s| s["township_codes"] == json!([township]))
+        })
+        .and_then(|s| s["id"].as_str())
+        .unwrap_or_else(|| panic!("no station covering {township}"))
+        .to_owned()
+}
+
+impl World {
+    async fn new(app: &TestApp) -> Self {
+        let cast = Cast::new(app).await;
+        let admin = app.admin().await;
+        let other_station = app
+            .user(
+                "station_staff",
+                Some(("station_id", &station_of(app, "balagong").await)),
+            )
+            .await;
+        let other_department_id = app.find_id("departments", "code", "kexie").await;
+        let other_department = app
+            .user(
+                "department_staff",
+                Some(("department_id", &other_department_id)),
+            )
+            .await;
+        let (other_team_id, other_leader) = app.team().await;
+        let (allowed_team_id, allowed_leader) = app.team().await;
+        let volunteer = volunteer_account(app).await;
+        let stranger = app.submit().await["resident_token"]
+            .as_str()
+            .expect("token")
+            .to_owned();
+        Self {
+            cast,
+            admin,
+            other_station,
+            other_department,
+            other_department_id,
+            other_team_id,
+            other_leader,
+            allowed_team_id,
+            allowed_leader,
+            volunteer,
+            stranger,
+        }
+    }
+
+    /// The `Authorization` header `who` sends; `resident` is the token of the order at hand.
+    fn auth(&self, who: Who, resident: &str) -> Option<String> {
+        let bearer = |token: &str| Some(format!("Bearer {token}"));
+        match who {
+            Who::Anonymous => None,
+            Who::Resident => Some(format!("Resident {resident}")),
+            Who::OtherResident => Some(format!("Resident {}", self.stranger)),
+            Who::Station => bearer(&self.cast.station),
+            Who::OtherStation => bearer(&self.other_station),
+            Who::Department => bearer(&self.cast.department),
+            Who::OtherDepartment => bearer(&self.other_department),
+            Who::Leader => bearer(&self.cast.leader),
+            Who::OtherLeader => bearer(&self.other_leader),
+            Who::Volunteer => bearer(&self.volunteer),
+            Who::Admin => bearer(&self.admin),
+        }
+    }
+
+    /// A new order in `state`; from `accepted` on, only `teams` may claim it, and the cast's
+    /// team is the one that claims. Returns (id, resident token).
+    async fn order_in(&self, app: &TestApp, state: &str, teams: &[&str]) -> (String, String) {
+        if matches!(state, "submitted" | "dispatched") {
+            return self.cast.order_in(app, state).await;
+        }
+        let (id, resident) = self.cast.order_in(app, "dispatched").await;
+        app.act(
+            &id,
+            "accept",
+            json!({"team_ids": teams}),
+            &self.cast.department,
+        )
+        .await
+        .expect(200);
+        if matches!(state, "claimed" | "completed") {
+            app.act(&id, "claim", json!({}), &self.cast.leader)
+                .await
+                .expect(200);
+        }
+        if state == "completed" {
+            app.act(&id, "complete", self.cast.completion(), &self.cast.leader)
+                .await
+                .expect(200);
+        }
+        assert!(
+            matches!(state, "accepted" | "claimed" | "completed"),
+            "unknown state {state}"
+        );
+        (id, resident)
+    }
+
+    /// A valid body for `action`.
+    fn body(&self, action: &str) -> Value {
+        match action {
+            "dispatch" => json!({"department_id": self.cast.department_id}),
+            "reject" | "return" | "release" | "cancel" => json!({"reason": "权限测试"}),
+            "complete" => self.cast.completion(),
+            "rate" => json!({"score": 4}),
+            _ => json!({}),
+        }
+    }
+
+    /// The order as the association sees it.
+    async fn order(&self, app: &TestApp, id: &str) -> Value {
+        app.get(&format!("/api/v1/orders/{id}"), Some(&self.admin))
+            .await
+            .expect(200)
+    }
+}
+
+/// One row of the matrix: an action from its valid state, and the status for each column of
+/// [`EVERYONE`].
+struct Row {
+    action: &'static str,
+    from: &'static str,
+    to: &'static str,
+    expected: [u16; 11],
+}
+
+#[rustfmt::skip]
+const MATRIX: &[Row] = &[
+    //                                                       anon  res  res' stn  stn' dep  dep' ldr  ldr' vol  adm
+    Row { action: "dispatch", from: "submitted", to: "dispatched", expected: [401, 403, 404, 200, 404, 404, 404, 404, 404, 403, 200] },
+    Row { action: "reject",   from: "submitted", to: "rejected",   expected: [401, 403, 404, 200, 404, 404, 404, 404, 404, 403, 200] },
+    Row { action: "accept",   from: "dispatched", to: "accepted",  expected: [401, 403, 404, 403, 404, 200, 404, 404, 404, 403, 200] },
+    Row { action: "return",   from: "dispatched", to: "submitted", expected: [401, 403, 404, 403, 404, 200, 404, 404, 404, 403, 403] },
+    Row { action: "claim",    from: "accepted",  to: "claimed",    expected: [401, 403, 404, 403, 404, 403, 404, 200, 404, 403, 403] },
+    Row { action: "release",  from: "claimed",   to: "accepted",   expected: [401, 403, 404, 403, 404, 200, 404, 200, 404, 403, 200] },
+    Row { action: "complete", from: "claimed",   to: "completed",  expected: [401, 403, 404, 403, 404, 403, 404, 200, 404, 403, 403] },
+    Row { action: "rate",     from: "completed", to: "closed",     expected: [401, 200, 404, 403, 404, 403, 404, 403, 404, 403, 403] },
+    Row { action: "close",    from: "completed", to: "closed",     expected: [401, 403, 404, 403, 404, 403, 404, 403, 404, 403, 200] },
+    Row { action: "cancel",   from: "submitted", to: "cancelled",  expected: [401, 200, 404, 200, 404, 404, 404, 404, 404, 403, 200] },
+    Row { action: "cancel",   from: "accepted",  to: "cancelled",  expected: [401, 200, 404, 200, 404, 403, 404, 403, 404, 403, 200] },
+    Row { action: "cancel",   from: "claimed",   to: "cancelled",  expected: [401, 409, 404, 200, 404, 403, 404, 403, 404, 403, 200] },
+];
+
+/// Runs the matrix for the columns `who` selects.
+async fn run_matrix(app: &TestApp, world: &World, columns: impl Fn(Who) -> bool) {
+    let only_cast = [world.cast.team_id.as_str()];
+    for row in MATRIX {
+        // Refusals change nothing, so they share one order; every success gets a fresh one.
+        let (shared, shared_resident) = world.order_in(app, row.from, &only_cast).await;
+        let before = world.order(app, &shared).await;
+        for (who, &expected) in EVERYONE.iter().zip(&row.expected) {
+            if !columns(*who) {
+                continue;
+            }
+            let (id, resident) = if expected == 200 {
+                world.order_in(app, row.from, &only_cast).await
+            } else {
+                (shared.clone(), shared_resident.clone())
+            };
+            let auth = world.auth(*who, &resident);
+            let reply = app
+                .request(
+                    Method::POST,
+                    &format!("/api/v1/orders/{id}/{}", row.action),
+                    Some(&world.body(row.action)),
+                    auth.as_deref(),
+                )
+                .await;
+            let case = format!(
+                "{} from {} as {who:?}: expected {expected} ({})",
+                row.action,
+                row.from,
+                meaning(expected)
+            );
+            assert_eq!(
+                reply.status.as_u16(),
+                expected,
+                "{case}; body: {}",
+                reply.body
+            );
+            if expected == 200 {
+                assert_eq!(reply.body["state"], row.to, "{case}");
+                assert_eq!(reply.body["id"], id.as_str(), "{case}");
+            } else {
+                assert!(
+                    reply.body["code"].is_string(),
+                    "{case}: a problem document, got {}",
+                    reply.body
+                );
+            }
+        }
+        let after = world.order(app, &shared).await;
+        assert_eq!(
+            (&after["state"], &after["version"]),
+            (&before["state"], &before["version"]),
+            "{} from {}: refused attempts left the order as it was",
+            row.action,
+            row.from
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_action_answers_every_actor_by_scope_then_right() {
+    let app = spawn_app().await;
+    let world = World::new(&app).await;
+    run_matrix(&app, &world, |who| who != Who::Volunteer).await;
+}
+
+#[tokio::test]
+async fn volunteers_are_refused_every_order_action_with_403() {
+    let app = spawn_app().await;
+    let world = World::new(&app).await;
+    run_matrix(&app, &world, |who| who == Who::Volunteer).await;
+}
+
+/// Expected answer of a read: a status, and for 200 whether the phone is shown in full.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Read {
+    Full,
+    Masked,
+    Status(u16),
+}
+
+#[tokio::test]
+async fn reading_one_order_is_scoped_and_masks_the_phone_for_those_not_handling_it() {
+    let app = spawn_app().await;
+    let w = World::new(&app).await;
+    // Open to two teams; the cast's team claims it, the other allowed team only looks.
+    let (claimed, resident) = w
+        .order_in(&app, "claimed", &[&w.cast.team_id, &w.allowed_team_id])
+        .await;
+    let (submitted, _) = w.order_in(&app, "submitted", &[]).await;
+    let full = "13812345678";
+    let masked = "138****5678";
+
+    let allowed_leader = Some(format!("Bearer {}", w.allowed_leader));
+    #[rustfmt::skip]
+    let cases: Vec<(&str, &str, Option<String>, Read)> = vec![
+        // (who, order, Authorization, expected)
+        ("anonymous",                         &claimed, w.auth(Who::Anonymous, &resident), Read::Status(401)),
+        ("a resident token is not a staff credential", &claimed, w.auth(Who::Resident, &resident), Read::Status(401)),
+        ("its station handles it",            &claimed, w.auth(Who::Station, &resident), Read::Full),
+        ("another station",                   &claimed, w.auth(Who::OtherStation, &resident), Read::Status(404)),
+        ("its department handles it",         &claimed, w.auth(Who::Department, &resident), Read::Full),
+        ("another department",                &claimed, w.auth(Who::OtherDepartment, &resident), Read::Status(404)),
+        ("the claiming team's leader",        &claimed, w.auth(Who::Leader, &resident), Read::Full),
+        ("an allowed team that did not claim", &claimed, allowed_leader.clone(), Read::Masked),
+        ("a team not allowed to claim",       &claimed, w.auth(Who::OtherLeader, &resident), Read::Status(404)),
+        ("a volunteer account",               &claimed, w.auth(Who::Volunteer, &resident), Read::Status(403)),
+        ("the association",                   &claimed, w.auth(Who::Admin, &resident), Read::Full),
+        // Before dispatch only the station (and the association) know the order.
+        ("submitted: anonymous",              &submitted, w.auth(Who::Anonymous, ""), Read::Status(401)),
+        ("submitted: its station",            &submitted, w.auth(Who::Station, ""), Read::Full),
+        ("submitted: another station",        &submitted, w.auth(Who::OtherStation, ""), Read::Status(404)),
+        ("submitted: the future department",  &submitted, w.auth(Who::Department, ""), Read::Status(404)),
+        ("submitted: another department",     &submitted, w.auth(Who::OtherDepartment, ""), Read::Status(404)),
+        ("submitted: a team leader",          &submitted, w.auth(Who::Leader, ""), Read::Status(404)),
+        ("submitted: another team leader",    &submitted, allowed_leader.clone(), Read::Status(404)),
+        ("submitted: a volunteer account",    &submitted, w.auth(Who::Volunteer, ""), Read::Status(403)),
+        ("submitted: the association",        &submitted, w.auth(Who::Admin, ""), Read::Full),
+    ];
+    for (what, id, auth, expected) in &cases {
+        for path in [
+            format!("/api/v1/orders/{id}"),
+            format!("/api/v1/orders/{id}/events"),
+        ] {
+            let reply = app.request(Method::GET, &path, None, auth.as_deref()).await;
+            let status = match expected {
+                Read::Status(s) => *s,
+                Read::Full | Read::Masked => 200,
+            };
+            assert_eq!(
+                reply.status.as_u16(),
+                status,
+                "GET {path} as {what}; body: {}",
+                reply.body
+            );
+            if path.ends_with("/events") {
+                continue;
+            }
+            match expected {
+                Read::Full => {
+                    assert_eq!(
+                        reply.body["contact_phone"], full,
+                        "{what} handles the order and sees the phone"
+                    );
+                    assert_eq!(
+                        reply.headers["etag"],
+                        format!("\"{}\"", reply.body["version"]),
+                        "{what}: ETag is the version"
+                    );
+                }
+                Read::Masked => assert_eq!(
+                    reply.body["contact_phone"], masked,
+                    "{what} does not handle the order"
+                ),
+                Read::Status(_) => {
+                    assert!(
+                        reply.body["code"].is_string(),
+                        "{what}: a problem document, got {}",
+                        reply.body
+                    );
+                    assert!(
+                        !reply.body.to_string().contains(full),
+                        "{what}: no phone in a refusal"
+                    );
+                }
+            }
+        }
+    }
+
+    // Unknown ids are 404 even for the association.
+    for path in [
+        "/api/v1/orders/0190a5f0-0000-7000-8000-000000000000",
+        "/api/v1/orders/not-a-uuid",
+    ] {
+        let reply = app.get(path, Some(&w.admin)).await;
+        assert_eq!(reply.status.as_u16(), 404, "GET {path}: {}", reply.body);
+    }
+}
+
+/// The ids of `GET /api/v1/orders` as `auth` (one page is enough here).
+async fn listed(app: &TestApp, auth: Option<&str>) -> Result<Vec<Value>, u16> {
+    let reply = app
+        .request(Method::GET, "/api/v1/orders?limit=200", None, auth)
+        .await;
+    if reply.status.as_u16() != 200 {
+        return Err(reply.status.as_u16());
+    }
+    assert_eq!(
+        reply.body["next_cursor"],
+        Value::Null,
+        "one page holds them all"
+    );
+    Ok(reply.body["items"].as_array().expect("items").clone())
+}
+
+/// What a list answers: the ids it holds, or a refusal's status.
+type Listed<'a> = Result<Vec<&'a str>, u16>;
+
+#[tokio::test]
+async fn listing_orders_shows_each_caller_only_its_scope() {
+    let app = spawn_app().await;
+    let w = World::new(&app).await;
+    let cast_team = w.cast.team_id.as_str();
+    // a: at the xini station, not dispatched.
+    let (a, _) = w.order_in(&app, "submitted", &[]).await;
+    // b: dispatched to 农牧局.
+    let (b, _) = w.order_in(&app, "dispatched", &[]).await;
+    // c: accepted and open to every active team.
+    let (c, _) = w.cast.order_in(&app, "accepted").await;
+    // d: accepted for the other team only.
+    let (d, _) = w.order_in(&app, "accepted", &[&w.other_team_id]).await;
+    // e: claimed by the cast's team, which alone was allowed.
+    let (e, _) = w.order_in(&app, "claimed", &[cast_team]).await;
+    // f: at the balagong station.
+    let mut body = TestApp::order_body();
+    body["township"] = json!("balagong");
+    let f = app.post("/api/v1/orders", &body, None).await.expect(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // g: dispatched to 科协.
+    let (g, _) = w.order_in(&app, "submitted", &[]).await;
+    app.act(
+        &g,
+        "dispatch",
+        json!({"department_id": w.other_department_id}),
+        &w.cast.station,
+    )
+    .await
+    .expect(200);
+    // The stranger's order from World::new, still submitted at the xini station.
+    let all = listed(&app, Some(&format!("Bearer {}", w.admin)))
+        .await
+        .expect("admin lists");
+    let known: BTreeSet<&str> = [&a, &b, &c, &d, &e, &f, &g]
+        .iter()
+        .map(|s| s.as_str())
+        .collect();
+    let stranger: Vec<String> = all
+        .iter()
+        .filter_map(|o| o["id"].as_str())
+        .filter(|id| !known.contains(id))
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(
+        stranger.len(),
+        1,
+        "exactly the seven orders plus the stranger's"
+    );
+    let h = stranger[0].as_str();
+
+    let bearer = |t: &str| Some(format!("Bearer {t}"));
+    #[rustfmt::skip]
+    let cases: Vec<(&str, Option<String>, Listed)> = vec![
+        ("anonymous",                               None, Err(401)),
+        ("a resident token is not a staff credential", w.auth(Who::Resident, &w.stranger), Err(401)),
+        ("a volunteer account",                     bearer(&w.volunteer), Err(403)),
+        ("the xini station: its own orders",        bearer(&w.cast.station), Ok(vec![a.as_str(), b.as_str(), c.as_str(), d.as_str(), e.as_str(), g.as_str(), h])),
+        ("the balagong station: its own orders",    bearer(&w.other_station), Ok(vec![f.as_str()])),
+        ("农牧局: dispatched to it",                 bearer(&w.cast.department), Ok(vec![b.as_str(), c.as_str(), d.as_str(), e.as_str()])),
+        ("科协: dispatched to it",                   bearer(&w.other_department), Ok(vec![g.as_str()])),
+        ("the cast's leader: claimable and its own", bearer(&w.cast.leader), Ok(vec![c.as_str(), e.as_str()])),
+        ("the other leader: claimable by it",       bearer(&w.other_leader), Ok(vec![c.as_str(), d.as_str()])),
+        ("the association: everything",             bearer(&w.admin), Ok(vec![a.as_str(), b.as_str(), c.as_str(), d.as_str(), e.as_str(), f.as_str(), g.as_str(), h])),
+    ];
+    for (what, auth, expected) in &cases {
+        let got = listed(&app, auth.as_deref()).await;
+        match (expected, got) {
+            (Err(status), Err(got)) => assert_eq!(got, *status, "list as {what}"),
+            (Err(status), Ok(items)) => panic!(
+                "list as {what}: expected {status}, got 200 with {} items",
+                items.len()
+            ),
+            (Ok(_), Err(got)) => panic!("list as {what}: expected 200, got {got}"),
+            (Ok(ids), Ok(items)) => {
+                let got: BTreeSet<&str> = items.iter().filter_map(|o| o["id"].as_str()).collect();
+                let want: BTreeSet<&str> = ids.iter().copied().collect();
+                assert_eq!(got, want, "list as {what}");
+                assert_eq!(got.len(), items.len(), "list as {what}: no duplicates");
+            }
+        }
+    }
+
+    // In a list, too, only those handling an order see the phone in full.
+    let items = listed(&app, Some(&format!("Bearer {}", w.cast.leader)))
+        .await
+        .expect("leader lists");
+    for item in &items {
+        let phone = if item["id"] == e.as_str() {
+            "13812345678"
+        } else {
+            "138****5678"
+        };
+        assert_eq!(
+            item["contact_phone"], phone,
+            "leader's list, order {}",
+            item["id"]
+        );
+    }
+    let items = listed(&app, Some(&format!("Bearer {}", w.cast.department)))
+        .await
+        .expect("department lists");
+    assert!(
+        items.iter().all(|o| o["contact_phone"] == "13812345678"),
+        "the department handles what is dispatched to it"
+    );
+}
+
+#[tokio::test]
+async fn administration_is_for_the_association_only() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let station_id = app.xini_station().await;
+    let department_id = app.nongmu().await;
+    let station = app
+        .user("station_staff", Some(("station_id", &station_id)))
+        .await;
+    let department = app
+        .user("department_staff", Some(("department_id", &department_id)))
+        .await;
+    let (_, leader) = app.team().await;
+    let volunteer = volunteer_account(&app).await;
+    let pending = app
+        .post(
+            "/api/v1/volunteers",
+            &json!({"real_name": "待审志愿者", "phone": "13700009999", "township": "xini", "password": "password-123"}),
+            None,
+        )
+        .await
+        .expect(201);
+    let pending_id = pending["id"].as_str().unwrap();
+
+    #[rustfmt::skip]
+    let endpoints: Vec<(Method, String, Option<Value>, u16)> = vec![
+        (Method::POST, "/api/v1/users".into(), Some(json!({"username": "newstaff", "password": "password-123", "role": "station_staff", "display_name": "新站员", "station_id": station_id})), 201),
+        (Method::POST, "/api/v1/stations".into(), Some(json!({"name": "新阵地", "township_codes": ["yiheusu"]})), 201),
+        (Method::POST, "/api/v1/departments".into(), Some(json!({"name": "新部门", "code": "new_dept"})), 201),
+        (Method::POST, "/api/v1/teams".into(), Some(json!({"name": "新服务队"})), 201),
+        (Method::POST, "/api/v1/townships/xini/villages".into(), Some(json!({"name": "新嘎查"})), 201),
+        (Method::GET, "/api/v1/volunteers".into(), None, 200),
+        (Method::POST, format!("/api/v1/volunteers/{pending_id}/approve"), Some(json!({})), 200),
+    ];
+    let refused: [(&str, Option<String>, u16); 5] = [
+        ("anonymous", None, 401),
+        ("station staff", Some(format!("Bearer {station}")), 403),
+        (
+            "department staff",
+            Some(format!("Bearer {department}")),
+            403,
+        ),
+        ("a team leader", Some(format!("Bearer {leader}")), 403),
+        (
+            "a volunteer account",
+            Some(format!("Bearer {volunteer}")),
+            403,
+        ),
+    ];
+    for (method, path, body, ok) in &endpoints {
+        for (who, auth, status) in &refused {
+            let reply = app
+                .request(method.clone(), path, body.as_ref(), auth.as_deref())
+                .await;
+            assert_eq!(
+                reply.status.as_u16(),
+                *status,
+                "{method} {path} as {who}; body: {}",
+                reply.body
+            );
+        }
+        // The refused attempts created nothing: the same body still succeeds once.
+        let reply = app
+            .request(
+                method.clone(),
+                path,
+                body.as_ref(),
+                Some(&format!("Bearer {admin}")),
+            )
+            .await;
+        assert_eq!(
+            reply.status.as_u16(),
+            *ok,
+            "{method} {path} as the association; body: {}",
+            reply.body
+        );
+    }
+}

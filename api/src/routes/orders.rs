@@ -350,6 +350,9 @@ async fn run_action(
             "sign in, or use the order's resident token",
         ));
     }
+    if matches!(acting.actor, kepu_domain::Actor::Volunteer { .. }) {
+        return Err(ApiError::Forbidden("orders are for staff".into()));
+    }
     let id = order_id(raw_id)?;
     let input = input?;
     let expected = if_match(req)?;

@@ -434,7 +434,10 @@ pub async fn find_visible(
 }
 
 /// Checks input that needs the database (departments, teams, volunteers exist and qualify).
-#[allow(clippy::collapsible_match, reason = "the checks await the database, which a match guard cannot")]
+#[allow(
+    clippy::collapsible_match,
+    reason = "the checks await the database, which a match guard cannot"
+)]
 async fn check_action_input(
     db: &impl ConnectionTrait,
     order: &orders::Model,
