@@ -2,7 +2,9 @@
 //! same transaction as what it created; a retry with the same key and body gets that response
 //! again, a retry with another body gets 422.
 
-use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
+use sea_orm::{
+    ActiveValue::Set, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -76,4 +78,29 @@ pub async fn store(
     .exec(db)
     .await
     .map(|_| ())
+}
+
+/// Stores the response under the key (if any) and commits the transaction that created the
+/// resource. When a concurrent request with the same key committed first, this transaction is
+/// rolled back and that request's response is returned instead, so one key makes one resource.
+pub async fn commit(
+    txn: DatabaseTransaction,
+    db: &DatabaseConnection,
+    idem: Option<&Idempotency>,
+    status: u16,
+    body: String,
+) -> ApiResult<Stored> {
+    if let Some(idem) = idem
+        && let Err(err) = store(&txn, idem, status, &body).await
+    {
+        txn.rollback().await?;
+        if super::is_unique_violation(&err) {
+            return lookup(db, idem)
+                .await?
+                .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("idempotency record vanished")));
+        }
+        return Err(err.into());
+    }
+    txn.commit().await?;
+    Ok(Stored { status, body })
 }

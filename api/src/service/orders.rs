@@ -236,22 +236,7 @@ pub async fn submit(
         resident_token,
     })
     .map_err(anyhow::Error::from)?;
-    if let Some(idem) = &idem
-        && let Err(err) = idempotency::store(&txn, idem, 201, &body).await
-    {
-        txn.rollback().await?;
-        if super::is_unique_violation(&err) {
-            // A concurrent request with the same key committed first: answer as it did.
-            return idempotency::lookup(db, idem)
-                .await?
-                .ok_or(ApiError::Internal(anyhow::anyhow!(
-                    "idempotency record vanished"
-                )));
-        }
-        return Err(err.into());
-    }
-    txn.commit().await?;
-    Ok(Stored { status: 201, body })
+    idempotency::commit(txn, db, idem.as_ref(), 201, body).await
 }
 
 fn channel_name(channel: Channel) -> &'static str {

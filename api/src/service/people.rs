@@ -253,21 +253,7 @@ pub async fn register_volunteer(
     .await?;
     let body =
         serde_json::to_string(&VolunteerView::new(volunteer, true)).map_err(anyhow::Error::from)?;
-    if let Some(idem) = &idem
-        && let Err(err) = idempotency::store(&txn, idem, 201, &body).await
-    {
-        txn.rollback().await?;
-        if super::is_unique_violation(&err) {
-            return idempotency::lookup(db, idem)
-                .await?
-                .ok_or(ApiError::Internal(anyhow::anyhow!(
-                    "idempotency record vanished"
-                )));
-        }
-        return Err(err.into());
-    }
-    txn.commit().await?;
-    Ok(Stored { status: 201, body })
+    idempotency::commit(txn, db, idem.as_ref(), 201, body).await
 }
 
 /// Applies a review; a review that does not apply to the current state is 409.
