@@ -454,13 +454,7 @@ async fn orders_route_to_the_village_station_then_township_then_the_centre() {
         .unwrap();
     assert_eq!(town["station_id"], balagong["id"]);
 
-    // A township no station covers goes to the banner-level centre.
-    let centre = stations["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["is_fallback"] == true)
-        .unwrap();
+    // A station created with no coverage is a fallback (a banner-level centre).
     let uncovered = app
         .post(
             "/api/v1/stations",
@@ -470,5 +464,67 @@ async fn orders_route_to_the_village_station_then_township_then_the_centre() {
         .await
         .expect(201);
     assert_eq!(uncovered["is_fallback"], true);
-    let _ = centre;
+}
+
+#[tokio::test]
+async fn a_township_no_station_covers_goes_to_the_banner_level_centre() {
+    // Another county's data, with a township that no station covers: routing is data.
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("county.toml");
+    std::fs::write(
+        &data,
+        r#"
+[[townships]]
+code = "east"
+name_zh = "东镇"
+[[townships]]
+code = "west"
+name_zh = "西镇"
+[[departments]]
+code = "ag"
+name_zh = "农业局"
+[[themes]]
+code = "farming"
+name_zh = "种养殖技术"
+[[target_groups]]
+code = "farmers"
+name_zh = "农民"
+[[stations]]
+name_zh = "县新时代文明实践中心"
+covers = []
+[[stations]]
+name_zh = "东镇实践所"
+covers = ["east"]
+"#,
+    )
+    .unwrap();
+    let app = spawn_app_with(|s| s.data_file = Some(data.clone())).await;
+    let stations = app.get("/api/v1/stations", None).await.expect(200);
+    let id_of = |name: &str| {
+        stations["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == name)
+            .unwrap()["id"]
+            .clone()
+    };
+    let order = |township: &str| {
+        json!({"theme": "farming", "description": "求助", "township": township,
+        "contact_name": "王", "contact_phone": "13812345678"})
+    };
+    let east = app
+        .post("/api/v1/orders", &order("east"), None)
+        .await
+        .expect(201);
+    assert_eq!(east["station_id"], id_of("东镇实践所"));
+    let west = app
+        .post("/api/v1/orders", &order("west"), None)
+        .await
+        .expect(201);
+    assert_eq!(
+        west["station_id"],
+        id_of("县新时代文明实践中心"),
+        "uncovered township → the centre"
+    );
 }

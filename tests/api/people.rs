@@ -124,7 +124,7 @@ async fn only_approved_volunteers_join_teams_and_hours_are_seen_by_the_right_peo
     let app = spawn_app().await;
     let admin = app.admin().await;
     let (team, leader) = app.team().await;
-    let (other_team, other_leader) = app.team().await;
+    let (_, other_leader) = app.team().await;
     let pending = app
         .post("/api/v1/volunteers", &registration("13900000002"), None)
         .await
@@ -180,7 +180,6 @@ async fn only_approved_volunteers_join_teams_and_hours_are_seen_by_the_right_peo
         )
         .await;
     app.get(&hours, Some(&station)).await.expect(403);
-    let _ = other_team;
 }
 
 #[tokio::test]

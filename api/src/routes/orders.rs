@@ -279,13 +279,20 @@ pub async fn list_orders(
         .json(svc::list(&state.db, &acting.actor, &filter, &page, state.now()).await?))
 }
 
-async fn staff_acting(state: &AppState, caller: &Caller) -> ApiResult<Acting> {
-    caller.user()?;
+/// Resolves the caller of an order endpoint: volunteer accounts have no part in the lifecycle,
+/// so they are refused (403) before any order is looked at.
+async fn order_actor(state: &AppState, caller: &Caller) -> ApiResult<Acting> {
     let acting = actors::resolve(&state.db, caller).await?;
     if matches!(acting.actor, kepu_domain::Actor::Volunteer { .. }) {
         return Err(ApiError::Forbidden("orders are for staff".into()));
     }
     Ok(acting)
+}
+
+/// As [`order_actor`], for reads, which need a signed-in account.
+async fn staff_acting(state: &AppState, caller: &Caller) -> ApiResult<Acting> {
+    caller.user()?;
+    order_actor(state, caller).await
 }
 
 fn with_etag(order: OrderView) -> HttpResponse {
@@ -343,15 +350,12 @@ async fn run_action(
     raw_id: &str,
     input: ApiResult<ActionInput>,
 ) -> ApiResult<HttpResponse> {
-    let acting = actors::resolve(&state.db, caller).await?;
+    let acting = order_actor(state, caller).await?;
     if matches!(acting.actor, kepu_domain::Actor::Public) {
         return Err(ApiError::unauthorized(
             "auth.missing",
             "sign in, or use the order's resident token",
         ));
-    }
-    if matches!(acting.actor, kepu_domain::Actor::Volunteer { .. }) {
-        return Err(ApiError::Forbidden("orders are for staff".into()));
     }
     let id = order_id(raw_id)?;
     let input = input?;

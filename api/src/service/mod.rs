@@ -28,6 +28,26 @@ pub fn decode_cursor(cursor: &str) -> ApiResult<Uuid> {
         .ok_or_else(|| ApiError::field("cursor", "无效的分页游标"))
 }
 
+/// Turns rows fetched with `limit + 1` into a page: the extra row only says another page
+/// exists, and the last row kept becomes the cursor.
+pub fn keyset_page<R, T>(
+    mut rows: Vec<R>,
+    limit: u64,
+    id_of: impl Fn(&R) -> Uuid,
+    view: impl FnMut(R) -> T,
+) -> crate::views::Paged<T> {
+    let next_cursor = if rows.len() as u64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|r| encode_cursor(id_of(r)))
+    } else {
+        None
+    };
+    crate::views::Paged {
+        items: rows.into_iter().map(view).collect(),
+        next_cursor,
+    }
+}
+
 /// Whether a database error is a unique-constraint violation (a duplicate).
 pub fn is_unique_violation(err: &sea_orm::DbErr) -> bool {
     matches!(

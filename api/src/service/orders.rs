@@ -8,7 +8,7 @@ use kepu_domain::order::{self, Action, ActionKind, Actor, OrderState};
 use kepu_domain::routing::{CoverageRule, route};
 use kepu_domain::sla::SlaPolicy;
 use kepu_domain::value::{Hours, TrackingCode};
-use kepu_domain::{DepartmentId, TeamId, VolunteerId};
+use kepu_domain::{DepartmentId, TeamId};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
@@ -746,25 +746,20 @@ pub async fn list(
     if let Some(cursor) = &page.cursor {
         query = query.filter(orders::Column::Id.lt(super::decode_cursor(cursor)?));
     }
-    let mut rows = query
+    let rows = query
         .order_by_desc(orders::Column::Id)
         .limit(page.limit + 1)
         .all(db)
         .await?;
-    let next_cursor = if rows.len() as u64 > page.limit {
-        rows.truncate(page.limit as usize);
-        rows.last().map(|r| super::encode_cursor(r.id))
-    } else {
-        None
-    };
-    let items = rows
-        .into_iter()
-        .map(|row| {
+    Ok(super::keyset_page(
+        rows,
+        page.limit,
+        |r| r.id,
+        |row| {
             let handling = order::is_handling(&facts(&row), actor);
             OrderView::new(row, handling, now)
-        })
-        .collect();
-    Ok(Paged { items, next_cursor })
+        },
+    ))
 }
 
 /// An order's events, oldest first.
@@ -946,17 +941,4 @@ pub async fn track(db: &DatabaseConnection, code: &TrackingCode) -> ApiResult<Tr
         ),
         can_rate: state == OrderState::Completed,
     })
-}
-
-/// Hours of a volunteer: confirmed and pending totals and every record.
-pub async fn volunteer_records(
-    db: &impl ConnectionTrait,
-    volunteer: VolunteerId,
-) -> ApiResult<Vec<service_records::Model>> {
-    Ok(service_records::Entity::find()
-        .filter(service_records::Column::VolunteerId.eq(volunteer.0))
-        .order_by_desc(service_records::Column::ServedOn)
-        .order_by_desc(service_records::Column::Id)
-        .all(db)
-        .await?)
 }

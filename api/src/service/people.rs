@@ -1,14 +1,15 @@
 //! People: accounts, volunteers and their review, team membership, hours.
 
 use chrono::Utc;
+use kepu_domain::Role;
 use kepu_domain::volunteer::{Review, StarThresholds, VolunteerState};
-use kepu_domain::{Role, VolunteerId};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, TransactionTrait,
 };
 use serde::Serialize;
+use std::collections::HashMap;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -309,24 +310,17 @@ pub async fn list_volunteers(
     if let Some(cursor) = &page.cursor {
         q = q.filter(volunteers::Column::Id.lt(super::decode_cursor(cursor)?));
     }
-    let mut rows = q
+    let rows = q
         .order_by_desc(volunteers::Column::Id)
         .limit(page.limit + 1)
         .all(db)
         .await?;
-    let next_cursor = if rows.len() as u64 > page.limit {
-        rows.truncate(page.limit as usize);
-        rows.last().map(|r| super::encode_cursor(r.id))
-    } else {
-        None
-    };
-    Ok(Paged {
-        items: rows
-            .into_iter()
-            .map(|v| VolunteerView::new(v, true))
-            .collect(),
-        next_cursor,
-    })
+    Ok(super::keyset_page(
+        rows,
+        page.limit,
+        |v| v.id,
+        |v| VolunteerView::new(v, true),
+    ))
 }
 
 /// A member of a team with their confirmed hours.
@@ -400,31 +394,41 @@ pub async fn members(db: &DatabaseConnection, team: Uuid) -> ApiResult<Vec<Membe
         .filter(team_members::Column::TeamId.eq(team))
         .all(db)
         .await?;
-    let mut out = Vec::with_capacity(links.len());
-    for link in links {
-        let Some(v) = volunteers::Entity::find_by_id(link.volunteer_id)
-            .one(db)
-            .await?
-        else {
-            continue;
-        };
-        let confirmed: Option<Option<i64>> = service_records::Entity::find()
-            .select_only()
-            .column_as(service_records::Column::HoursHalves.sum(), "total")
-            .filter(service_records::Column::VolunteerId.eq(v.id))
-            .filter(service_records::Column::State.eq("confirmed"))
-            .into_tuple()
-            .one(db)
-            .await?;
-        out.push(MemberView {
-            volunteer_id: v.id,
-            real_name: v.real_name,
-            state: v.state,
-            joined_at: link.joined_at,
-            confirmed_hours: confirmed.flatten().unwrap_or(0) as f64 / 2.0,
-        });
-    }
-    Ok(out)
+    // Three queries whatever the team's size: links, their volunteers, their confirmed sums.
+    let ids: Vec<Uuid> = links.iter().map(|l| l.volunteer_id).collect();
+    let people: HashMap<Uuid, volunteers::Model> = volunteers::Entity::find()
+        .filter(volunteers::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|v| (v.id, v))
+        .collect();
+    let confirmed: HashMap<Uuid, i64> = service_records::Entity::find()
+        .select_only()
+        .column(service_records::Column::VolunteerId)
+        .column_as(service_records::Column::HoursHalves.sum(), "total")
+        .filter(service_records::Column::VolunteerId.is_in(ids.iter().copied()))
+        .filter(service_records::Column::State.eq("confirmed"))
+        .group_by(service_records::Column::VolunteerId)
+        .into_tuple::<(Uuid, Option<i64>)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|(id, total)| (id, total.unwrap_or(0)))
+        .collect();
+    Ok(links
+        .into_iter()
+        .filter_map(|link| {
+            let v = people.get(&link.volunteer_id)?;
+            Some(MemberView {
+                volunteer_id: v.id,
+                real_name: v.real_name.clone(),
+                state: v.state.clone(),
+                joined_at: link.joined_at,
+                confirmed_hours: confirmed.get(&v.id).copied().unwrap_or(0) as f64 / 2.0,
+            })
+        })
+        .collect())
 }
 
 /// Whether `team` has `volunteer` as a member.
@@ -475,7 +479,12 @@ pub async fn hours(
         .one(db)
         .await?
         .ok_or(ApiError::NotFound)?;
-    let records = crate::service::orders::volunteer_records(db, VolunteerId(volunteer)).await?;
+    let records = service_records::Entity::find()
+        .filter(service_records::Column::VolunteerId.eq(volunteer))
+        .order_by_desc(service_records::Column::ServedOn)
+        .order_by_desc(service_records::Column::Id)
+        .all(db)
+        .await?;
     let sum = |state: &str| {
         records
             .iter()
