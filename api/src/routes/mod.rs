@@ -3,9 +3,11 @@
 
 pub mod auth;
 pub mod health;
+pub mod ledger;
 pub mod orders;
 pub mod people;
 pub mod reference;
+pub mod stats;
 
 use actix_web::HttpResponse;
 use utoipa::OpenApi;
@@ -28,6 +30,8 @@ use crate::error::{Problem, ProblemField};
         (name = "reference", description = "Townships, themes, stations, departments, teams"),
         (name = "orders", description = "The order lifecycle"),
         (name = "people", description = "Accounts, volunteers, team members"),
+        (name = "hours", description = "The volunteer-hours ledger: confirm, dispute, reverse"),
+        (name = "stats", description = "Progress toward the plan's targets, exports, certificates"),
         (name = "operations", description = "Health and metrics"),
     )
 )]
@@ -99,7 +103,14 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(people::suspend_volunteer)
         .service(people::volunteer_hours)
         .service(people::add_team_member)
-        .service(people::list_team_members);
+        .service(people::list_team_members)
+        .service(ledger::list_service_records)
+        .service(ledger::get_service_record)
+        .service(ledger::confirm_service_record)
+        .service(ledger::dispute_service_record)
+        .service(ledger::reverse_service_record)
+        .service(stats::volunteer_stats)
+        .service(stats::indicator_stats);
 }
 
 /// Operational endpoints outside `/api/v1`.

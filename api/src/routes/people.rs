@@ -13,10 +13,9 @@ use crate::error::{ApiError, ApiResult, Problem, Problems};
 use crate::extract::{ApiJson, Caller, Page, idempotency_key};
 use crate::service::actors::require_admin;
 use crate::service::idempotency::Idempotency;
+use crate::service::ledger::{self, HoursView};
 use crate::service::parse_id;
-use crate::service::people::{
-    self as svc, HoursView, MemberView, NewUser, NewVolunteer, VolunteerView,
-};
+use crate::service::people::{self as svc, MemberView, NewUser, NewVolunteer, VolunteerView};
 use crate::service::sessions::UserView;
 use crate::state::{AppState, Limited};
 use crate::views::Paged;
@@ -340,7 +339,8 @@ pub async fn volunteer_hours(
             ),
         });
     }
-    Ok(HttpResponse::Ok().json(svc::hours(&state.db, id, &state.settings.star_thresholds).await?))
+    Ok(HttpResponse::Ok()
+        .json(ledger::hours(&state.db, id, &state.settings.star_thresholds).await?))
 }
 
 /// A volunteer to add to a team.

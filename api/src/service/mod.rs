@@ -3,10 +3,12 @@
 
 pub mod actors;
 pub mod idempotency;
+pub mod ledger;
 pub mod orders;
 pub mod people;
 pub mod reference;
 pub mod sessions;
+pub mod stats;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
