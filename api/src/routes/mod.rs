@@ -2,6 +2,7 @@
 //! document as it is registered.
 
 pub mod auth;
+pub mod certificates;
 pub mod health;
 pub mod ledger;
 pub mod orders;
@@ -110,12 +111,14 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(ledger::dispute_service_record)
         .service(ledger::reverse_service_record)
         .service(stats::volunteer_stats)
-        .service(stats::indicator_stats);
+        .service(stats::indicator_stats)
+        .service(certificates::volunteer_certificate);
 }
 
-/// Operational endpoints outside `/api/v1`.
+/// Endpoints outside `/api/v1`: operations, and the public certificate check.
 pub fn operations(cfg: &mut ServiceConfig) {
-    cfg.service(health::healthz)
+    cfg.service(certificates::verify_certificate)
+        .service(health::healthz)
         .service(health::readyz)
         .service(health::metrics);
 }

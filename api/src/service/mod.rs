@@ -2,6 +2,7 @@
 //! types. Handlers call these and never touch `ActiveModel` or SQL themselves.
 
 pub mod actors;
+pub mod certificates;
 pub mod idempotency;
 pub mod ledger;
 pub mod orders;
