@@ -8,6 +8,7 @@ pub mod ledger;
 pub mod orders;
 pub mod people;
 pub mod reference;
+pub mod reports;
 pub mod stats;
 
 use actix_web::HttpResponse;
@@ -112,7 +113,8 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(ledger::reverse_service_record)
         .service(stats::volunteer_stats)
         .service(stats::indicator_stats)
-        .service(certificates::volunteer_certificate);
+        .service(certificates::volunteer_certificate)
+        .service(reports::export_report);
 }
 
 /// Endpoints outside `/api/v1`: operations, and the public certificate check.

@@ -8,6 +8,7 @@ pub mod ledger;
 pub mod orders;
 pub mod people;
 pub mod reference;
+pub mod reports;
 pub mod sessions;
 pub mod stats;
 
