@@ -4,6 +4,7 @@
 pub mod actors;
 pub mod certificates;
 pub mod idempotency;
+pub mod import;
 pub mod ledger;
 pub mod orders;
 pub mod people;
