@@ -164,35 +164,40 @@ pub fn can_view(record: &RecordFacts, actor: &Actor) -> bool {
     }
 }
 
+/// Whether `actor`'s role may ever take `action` on a record, before any record is read:
+/// residents and the public may not learn records exist (404); station staff, team leaders and
+/// volunteers never credit hours (403); only the association reverses (403).
+pub fn may_act(actor: &Actor, action: LedgerAction) -> Result<(), LedgerRefusal> {
+    match actor {
+        Actor::Public | Actor::Resident { .. } => Err(LedgerRefusal::NotFound),
+        Actor::AssociationAdmin | Actor::System => Ok(()),
+        Actor::DepartmentStaff { .. } if action != LedgerAction::Reverse => Ok(()),
+        _ => Err(LedgerRefusal::Forbidden(action)),
+    }
+}
+
+/// Whether `actor` may read `record`: 403 for roles that never handle records, 404 outside
+/// the caller's department.
+pub fn may_read(record: &RecordFacts, actor: &Actor) -> Result<(), LedgerRefusal> {
+    may_act(actor, LedgerAction::Confirm)?;
+    if can_view(record, actor) {
+        Ok(())
+    } else {
+        Err(LedgerRefusal::NotFound)
+    }
+}
+
 /// Decides `action` by `actor` on `record` (reversing `halves` for a reversal): the new state of
-/// the record, or why not. Checks run visibility (404), right (403), state (409), amount (422).
+/// the record, or why not. Checks run role (403), visibility (404), state (409), amount (422).
 pub fn decide(
     record: &RecordFacts,
     actor: &Actor,
     action: LedgerAction,
     halves: i64,
 ) -> Result<RecordState, LedgerRefusal> {
-    let staff = matches!(
-        actor,
-        Actor::DepartmentStaff { .. } | Actor::AssociationAdmin | Actor::System
-    );
-    if !staff {
-        // Station staff, team leaders and volunteers are staff of the right kind for none of
-        // this; residents and the public may not learn that records exist.
-        return Err(match actor {
-            Actor::Public | Actor::Resident { .. } => LedgerRefusal::NotFound,
-            _ => LedgerRefusal::Forbidden(action),
-        });
-    }
+    may_act(actor, action)?;
     if !can_view(record, actor) {
         return Err(LedgerRefusal::NotFound);
-    }
-    let allowed = match action {
-        LedgerAction::Confirm | LedgerAction::Dispute => true,
-        LedgerAction::Reverse => matches!(actor, Actor::AssociationAdmin | Actor::System),
-    };
-    if !allowed {
-        return Err(LedgerRefusal::Forbidden(action));
     }
     if record.kind == RecordKind::Reversal {
         return Err(LedgerRefusal::InvalidTransition {

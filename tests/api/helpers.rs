@@ -470,3 +470,117 @@ impl Cast {
 pub fn chrono_tz_shanghai() -> chrono::FixedOffset {
     chrono::FixedOffset::east_opt(8 * 3600).expect("offset")
 }
+
+impl TestApp {
+    /// A connection of the test's own to the server's database, for what the API cannot do
+    /// (running `stats::verify`, tampering with a total). Close it before the test ends.
+    pub async fn db(&self) -> sea_orm::DatabaseConnection {
+        Database::connect(&self.database_url)
+            .await
+            .expect("connect to the test database")
+    }
+
+    /// Registers a volunteer in `township` (not yet reviewed); returns (id, phone). The phone
+    /// signs in with `password-123`.
+    pub async fn register_in(&self, township: &str) -> (String, String) {
+        let phone = format!("137{:08}", self.next());
+        let v = self
+            .post(
+                "/api/v1/volunteers",
+                &json!({"real_name": "志愿者", "phone": phone, "township": township, "password": "password-123"}),
+                None,
+            )
+            .await
+            .expect(201);
+        (v["id"].as_str().expect("volunteer id").to_owned(), phone)
+    }
+
+    /// The service records of order `order`, newest first, as the association sees them.
+    pub async fn records_of(&self, order: &str) -> Vec<Value> {
+        let admin = self.admin().await;
+        let body = self
+            .get(
+                &format!("/api/v1/service-records?order_id={order}&limit=200"),
+                Some(&admin),
+            )
+            .await
+            .expect(200);
+        body["items"].as_array().expect("items").clone()
+    }
+
+    /// A volunteer's hours as the association sees them.
+    pub async fn hours_of(&self, volunteer: &str) -> Value {
+        let admin = self.admin().await;
+        self.get(
+            &format!("/api/v1/volunteers/{volunteer}/hours"),
+            Some(&admin),
+        )
+        .await
+        .expect(200)
+    }
+}
+
+impl Cast {
+    /// Submits an order (`overrides` replace fields of [`TestApp::order_body`]), drives it to
+    /// `completed` with the association dispatching to the cast's department, and files `hours`
+    /// (volunteer id, hours) served on `served_on`. Returns the order id.
+    pub async fn complete_with(
+        &self,
+        app: &TestApp,
+        overrides: Value,
+        served_on: chrono::NaiveDate,
+        attendees: u32,
+        hours: &[(&str, f64)],
+    ) -> String {
+        let id = self.claimed_with(app, overrides).await;
+        let hours: Vec<Value> = hours
+            .iter()
+            .map(|(v, h)| json!({"volunteer_id": v, "hours": h}))
+            .collect();
+        app.act(
+            &id,
+            "complete",
+            json!({"served_on": served_on.to_string(), "attendees": attendees, "summary": "服务完成", "hours": hours}),
+            &self.leader,
+        )
+        .await
+        .expect(200);
+        id
+    }
+
+    /// Submits an order (`overrides` replace fields of [`TestApp::order_body`]) and drives it
+    /// to `claimed` by the cast's team; the association dispatches, so any township works.
+    pub async fn claimed_with(&self, app: &TestApp, overrides: Value) -> String {
+        let admin = app.admin().await;
+        let mut body = TestApp::order_body();
+        if let (Some(body), Some(overrides)) = (body.as_object_mut(), overrides.as_object()) {
+            for (k, v) in overrides {
+                body.insert(k.clone(), v.clone());
+            }
+        }
+        let order = app.post("/api/v1/orders", &body, None).await.expect(201);
+        let id = order["id"].as_str().expect("id").to_owned();
+        app.act(
+            &id,
+            "dispatch",
+            json!({"department_id": self.department_id}),
+            &admin,
+        )
+        .await
+        .expect(200);
+        app.act(&id, "accept", json!({}), &self.department)
+            .await
+            .expect(200);
+        app.act(&id, "claim", json!({}), &self.leader)
+            .await
+            .expect(200);
+        id
+    }
+}
+
+/// Today in the test deployment's zone.
+pub fn today() -> chrono::NaiveDate {
+    chrono::Utc::now()
+        .with_timezone(&chrono_tz_shanghai())
+        .date_naive()
+}

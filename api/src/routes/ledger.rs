@@ -3,7 +3,7 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use kepu_domain::Actor;
-use kepu_domain::ledger::RecordState;
+use kepu_domain::ledger::{self, LedgerAction, RecordState};
 use kepu_domain::value::{Hours, Reason};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -141,13 +141,17 @@ pub struct ReverseBody {
     pub hours: Option<f64>,
 }
 
+/// Resolves the caller, refuses roles that may never take `action` (before looking at the
+/// body), then lets the service decide on the record.
 async fn decide(
     state: &AppState,
     caller: &Caller,
     raw_id: &str,
+    action: LedgerAction,
     decision: ApiResult<Decision>,
 ) -> ApiResult<RecordView> {
     let acting = ledger_actor(state, caller).await?;
+    ledger::may_act(&acting.actor, action).map_err(svc::refusal)?;
     let id = record_id(raw_id)?;
     let decision = decision?;
     Ok(svc::decide(state, &acting, id, decision).await?.into())
@@ -171,7 +175,14 @@ pub async fn confirm_service_record(
     path: web::Path<String>,
     _body: ApiJson<ConfirmBody>,
 ) -> ApiResult<HttpResponse> {
-    let record = decide(&state, &caller, &path, Ok(Decision::Confirm)).await?;
+    let record = decide(
+        &state,
+        &caller,
+        &path,
+        LedgerAction::Confirm,
+        Ok(Decision::Confirm),
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(record))
 }
 
@@ -190,7 +201,7 @@ pub async fn dispute_service_record(
     let mut p = Problems::new();
     let reason = reason(&mut p, body.body.reason.as_deref());
     let decision = p.finish(|| Some(Decision::Dispute { reason: reason? }));
-    let record = decide(&state, &caller, &path, decision).await?;
+    let record = decide(&state, &caller, &path, LedgerAction::Dispute, decision).await?;
     Ok(HttpResponse::Ok().json(record))
 }
 
@@ -221,6 +232,6 @@ pub async fn reverse_service_record(
             halves: halves?,
         })
     });
-    let record = decide(&state, &caller, &path, decision).await?;
+    let record = decide(&state, &caller, &path, LedgerAction::Reverse, decision).await?;
     Ok(HttpResponse::Created().json(record))
 }

@@ -159,6 +159,25 @@ async fn move_sums(
     Ok(())
 }
 
+/// A volunteer's hours on one served date, in half-hours, that count against the 24-hour
+/// cap: every record not disputed (reversals deducted).
+pub async fn day_total(
+    db: &impl ConnectionTrait,
+    volunteer: Uuid,
+    day: NaiveDate,
+) -> ApiResult<i64> {
+    let total: Option<Option<i64>> = service_records::Entity::find()
+        .select_only()
+        .column_as(service_records::Column::HoursHalves.sum(), "total")
+        .filter(service_records::Column::VolunteerId.eq(volunteer))
+        .filter(service_records::Column::ServedOn.eq(day))
+        .filter(service_records::Column::State.ne(RecordState::Disputed.as_str()))
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(total.flatten().unwrap_or(0))
+}
+
 /// What `complete` files: the order's figures and one record per volunteer.
 pub struct Completion<'a> {
     /// The order as it was before completing.
@@ -181,16 +200,35 @@ pub async fn file_completion(
     acting: &Acting,
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
-    let mut hours = c.hours.to_vec();
+    let mut hours: Vec<(usize, Uuid, Hours)> = c
+        .hours
+        .iter()
+        .enumerate()
+        .map(|(i, (v, h))| (i, *v, *h))
+        .collect();
     // One lock order for volunteer rows across transactions.
-    hours.sort_by_key(|(v, _)| *v);
-    for (volunteer_id, h) in &hours {
+    hours.sort_by_key(|(_, v, _)| *v);
+    for (i, volunteer_id, h) in &hours {
+        let (i, volunteer_id) = (*i, *volunteer_id);
         let id = Uuid::now_v7();
         let halves = i32::from(h.halves());
+        // Moving the volunteer's sums first holds their row, so concurrent completions for
+        // the same volunteer take turns and each sees the other's hours for the day.
+        move_sums(db, volunteer_id, 0, i64::from(halves)).await?;
+        let already = day_total(db, volunteer_id, c.served_on).await?;
+        if already + i64::from(halves) > i64::from(Hours::MAX_PER_DAY.halves()) {
+            return Err(ApiError::field(
+                format!("hours[{i}].hours"),
+                format!(
+                    "该志愿者当天已登记{}小时，合计不能超过24小时",
+                    already as f64 / 2.0
+                ),
+            ));
+        }
         service_records::Entity::insert(service_records::ActiveModel {
             id: Set(id),
             order_id: Set(c.order.id),
-            volunteer_id: Set(*volunteer_id),
+            volunteer_id: Set(volunteer_id),
             team_id: Set(c.team_id),
             hours_halves: Set(halves),
             served_on: Set(c.served_on),
@@ -216,7 +254,6 @@ pub async fn file_completion(
             now,
         )
         .await?;
-        move_sums(db, *volunteer_id, 0, i64::from(halves)).await?;
     }
     let mut deltas = Deltas::new();
     deltas.completed(
@@ -230,7 +267,8 @@ pub async fn file_completion(
     stats::apply(db, &deltas).await
 }
 
-fn refusal(r: LedgerRefusal) -> ApiError {
+/// The HTTP answer to a refusal of the ledger's rules.
+pub fn refusal(r: LedgerRefusal) -> ApiError {
     match r {
         LedgerRefusal::NotFound => ApiError::NotFound,
         LedgerRefusal::Forbidden(action) => ApiError::Forbidden(format!(
@@ -373,6 +411,22 @@ pub async fn decide(
                 _ => (0, -own * was_pending),
             };
             move_sums(&txn, volunteer.id, confirmed, pending).await?;
+            if facts.state == RecordState::Disputed
+                && day_total(&txn, volunteer.id, record.served_on).await?
+                    > i64::from(Hours::MAX_PER_DAY.halves())
+            {
+                // Disputed hours were left out of the day's cap when later hours were filed.
+                txn.rollback().await?;
+                return Err(ApiError::Conflict {
+                    code: "service_record.day_limit",
+                    detail: format!(
+                        "confirming would give the volunteer more than 24 hours on {}; \
+                         reverse or dispute other hours of that day first",
+                        record.served_on
+                    ),
+                    current_state: facts.state.to_string(),
+                });
+            }
             if confirmed != 0 {
                 stats::confirmed_hours_moved(&txn, &volunteer, year, confirmed, &mut deltas)
                     .await?;
@@ -467,9 +521,7 @@ async fn lost_race(db: &DatabaseConnection, id: Uuid, action: LedgerAction) -> A
 /// A record with its audit history, for those who may decide on it.
 pub async fn detail(db: &DatabaseConnection, acting: &Acting, id: Uuid) -> ApiResult<RecordDetail> {
     let (record, facts) = load(db, id).await?;
-    if !ledger::can_view(&facts, &acting.actor) {
-        return Err(ApiError::NotFound);
-    }
+    ledger::may_read(&facts, &acting.actor).map_err(refusal)?;
     let history = service_record_events::Entity::find()
         .filter(service_record_events::Column::RecordId.eq(id))
         .order_by_asc(service_record_events::Column::At)

@@ -2,7 +2,7 @@
 //! `(id, state, version)` plus one appended event, in one transaction: of two racing actions
 //! exactly one matches the row, the other finds nothing to update and answers 409.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use kepu_domain::event::{ChainedEvent, EventContent, GENESIS_HASH, event_time, verify_chain};
 use kepu_domain::order::{self, Action, ActionKind, Actor, OrderState};
 use kepu_domain::routing::{CoverageRule, route};
@@ -20,16 +20,17 @@ use uuid::Uuid;
 
 use super::actors::Acting;
 use super::idempotency::{self, Idempotency, Stored};
-use super::ledger;
+use super::{ledger, stats};
 use crate::auth;
 use crate::entity::{
-    departments, order_events, orders, service_records, station_coverage, stations, target_groups,
-    team_members, teams, themes, townships, villages, volunteers,
+    departments, order_events, orders, station_coverage, stations, target_groups, team_members,
+    teams, themes, townships, villages, volunteers,
 };
 use crate::error::{ApiError, ApiResult, Problems};
 use crate::extract::Page;
 use crate::state::AppState;
 use crate::views::{OrderView, Paged, SubmittedOrder, facts, order_state, store_claim_scope};
+use kepu_domain::stats::Deltas;
 
 /// A new order's validated input.
 #[derive(Clone, Debug)]
@@ -512,16 +513,7 @@ async fn check_hours(
             problems.add(field, "不是本服务队已审核通过的队员");
             continue;
         }
-        let already: Option<Option<i64>> = service_records::Entity::find()
-            .select_only()
-            .column_as(service_records::Column::HoursHalves.sum(), "total")
-            .filter(service_records::Column::VolunteerId.eq(*volunteer_id))
-            .filter(service_records::Column::ServedOn.eq(served_on))
-            .filter(service_records::Column::State.ne("disputed"))
-            .into_tuple()
-            .one(db)
-            .await?;
-        let already = already.flatten().unwrap_or(0);
+        let already = ledger::day_total(db, *volunteer_id, served_on).await?;
         if already + i64::from(h.halves()) > i64::from(Hours::MAX_PER_DAY.halves()) {
             problems.add(
                 format!("hours[{i}].hours"),
@@ -654,6 +646,19 @@ pub async fn act(
             hours,
         };
         ledger::file_completion(&txn, completion, acting, now).await?;
+    }
+    if transition.from == OrderState::Completed && transition.to == OrderState::Cancelled {
+        // A cancelled order is no longer a completed session.
+        let mut deltas = Deltas::new();
+        deltas.completed(
+            &order.township_code,
+            order.served_on.map_or(0, |d| d.year()),
+            &order.theme_code,
+            order.target_group_code.as_deref(),
+            -1,
+            -i64::from(order.attendees.unwrap_or(0)),
+        );
+        stats::apply(&txn, &deltas).await?;
     }
     let updated = find(&txn, id).await?.ok_or(ApiError::NotFound)?;
     txn.commit().await?;

@@ -405,7 +405,7 @@ pub async fn recompute(db: &impl ConnectionTrait) -> ApiResult<Deltas> {
             "SELECT township_code AS township, {order_year} AS year, theme_code AS theme, \
              target_group_code AS target_group, COUNT(*) AS n, \
              CAST(SUM(COALESCE(attendees, 0)) AS BIGINT) AS m \
-             FROM orders WHERE served_on IS NOT NULL \
+             FROM orders WHERE served_on IS NOT NULL AND state <> 'cancelled' \
              GROUP BY township_code, {order_year}, theme_code, target_group_code"
         ),
     )
