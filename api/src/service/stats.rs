@@ -10,7 +10,7 @@ use kepu_domain::stats::{
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait,
-    FromQueryResult, QueryFilter, QueryOrder, Set, Statement, TransactionTrait,
+    FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Set, Statement, TransactionTrait,
 };
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -136,24 +136,29 @@ pub async fn volunteer_stats(
     township: Option<&str>,
     year: i32,
 ) -> ApiResult<VolunteerStats> {
-    let mut q = stat_totals::Entity::find().filter(
-        Expr::col(stat_totals::Column::Metric)
-            .is_in([
-                Metric::ApprovedVolunteers.as_str(),
-                Metric::ConfirmedHalves.as_str(),
-            ])
-            .and(stat_totals::Column::Year.eq(ALL_YEARS))
-            .or(stat_totals::Column::Metric
-                .eq(Metric::ActiveVolunteers.as_str())
-                .and(stat_totals::Column::Year.eq(year))),
-    );
+    let mut q = stat_totals::Entity::find()
+        .select_only()
+        .column(stat_totals::Column::TownshipCode)
+        .column(stat_totals::Column::Metric)
+        .column(stat_totals::Column::Value)
+        .filter(
+            Expr::col(stat_totals::Column::Metric)
+                .is_in([
+                    Metric::ApprovedVolunteers.as_str(),
+                    Metric::ConfirmedHalves.as_str(),
+                ])
+                .and(stat_totals::Column::Year.eq(ALL_YEARS))
+                .or(stat_totals::Column::Metric
+                    .eq(Metric::ActiveVolunteers.as_str())
+                    .and(stat_totals::Column::Year.eq(year))),
+        );
     if let Some(t) = township {
         q = q.filter(stat_totals::Column::TownshipCode.eq(t));
     }
     let mut figures: HashMap<(String, Metric), i64> = HashMap::new();
-    for row in q.all(db).await? {
-        if let Ok(metric) = row.metric.parse::<Metric>() {
-            *figures.entry((row.township_code, metric)).or_insert(0) += row.value;
+    for (township, metric, value) in q.into_tuple::<(String, String, i64)>().all(db).await? {
+        if let Ok(metric) = metric.parse::<Metric>() {
+            *figures.entry((township, metric)).or_insert(0) += value;
         }
     }
     let get = |t: &str, m: Metric| figures.get(&(t.to_owned(), m)).copied().unwrap_or(0);
@@ -248,41 +253,44 @@ pub async fn indicator_stats(
     year: i32,
 ) -> ApiResult<IndicatorStats> {
     let scope = township.unwrap_or(ALL_TOWNSHIPS);
-    let rows = stat_totals::Entity::find()
-        .filter(stat_totals::Column::TownshipCode.eq(scope))
+    let rows: Vec<(String, i32, String, String, i64)> = stat_totals::Entity::find()
+        .select_only()
+        .column(stat_totals::Column::Metric)
+        .column(stat_totals::Column::Year)
+        .column(stat_totals::Column::ThemeCode)
+        .column(stat_totals::Column::TargetGroupCode)
+        .column(stat_totals::Column::Value)
         .filter(stat_totals::Column::Metric.is_in([
             Metric::CompletedOrders.as_str(),
             Metric::Attendees.as_str(),
             Metric::ApprovedVolunteers.as_str(),
         ]))
+        .filter(stat_totals::Column::TownshipCode.eq(scope))
+        .into_tuple()
         .all(db)
         .await?;
     let mut approved = 0;
     let mut cells: BTreeMap<(i32, String, String), OrderCell> = BTreeMap::new();
-    for row in rows {
-        let Ok(metric) = row.metric.parse::<Metric>() else {
+    for (metric, year, theme, target_group, value) in rows {
+        let Ok(metric) = metric.parse::<Metric>() else {
             continue;
         };
         if metric == Metric::ApprovedVolunteers {
-            approved += row.value;
+            approved += value;
             continue;
         }
         let cell = cells
-            .entry((
-                row.year,
-                row.theme_code.clone(),
-                row.target_group_code.clone(),
-            ))
+            .entry((year, theme.clone(), target_group.clone()))
             .or_insert_with(|| OrderCell {
-                year: row.year,
-                theme: row.theme_code,
-                target_group: row.target_group_code,
+                year,
+                theme,
+                target_group,
                 sessions: 0,
                 attendees: 0,
             });
         match metric {
-            Metric::CompletedOrders => cell.sessions += row.value,
-            _ => cell.attendees += row.value,
+            Metric::CompletedOrders => cell.sessions += value,
+            _ => cell.attendees += value,
         }
     }
     let cells: Vec<OrderCell> = cells.into_values().collect();

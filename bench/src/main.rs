@@ -1,0 +1,253 @@
+//! `kepu-bench`: measures the dashboards at national scale.
+//!
+//! ```text
+//! cargo run --release -p kepu-bench -- stats \
+//!     --database-url postgres://postgres@127.0.0.1:5432/kepu_bench \
+//!     --volunteers 1000000 --records 10000000 --townships 1000
+//! ```
+//!
+//! It migrates the database, loads the reference data, generates the volunteers, orders and
+//! service records (once; a second run reuses them), rebuilds the running totals, starts the
+//! real service in-process on a free port and sends concurrent requests to
+//! `/api/v1/stats/volunteers` and `/api/v1/stats/indicators`, and to `/readyz` (one database
+//! round trip) as the baseline measured in the same run.
+
+mod generate;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use futures::future::join_all;
+use kepu_api::config::Settings;
+use kepu_api::startup::Application;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Parser)]
+#[command(name = "kepu-bench", about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Generate national-scale data (once) and measure the dashboards under concurrent load.
+    Stats {
+        /// `postgres://…` (the budget's engine) or `sqlite://…?mode=rwc`.
+        #[arg(long)]
+        database_url: String,
+        /// Approved volunteers to generate.
+        #[arg(long, default_value_t = 1_000_000)]
+        volunteers: u64,
+        /// Service records to generate (one order per ten).
+        #[arg(long, default_value_t = 10_000_000)]
+        records: u64,
+        /// Townships to spread them over.
+        #[arg(long, default_value_t = 1_000)]
+        townships: u64,
+        /// Concurrent clients.
+        #[arg(long, default_value_t = 16)]
+        concurrency: usize,
+        /// Requests per endpoint.
+        #[arg(long, default_value_t = 2_000)]
+        requests: usize,
+    },
+}
+
+/// Latencies of one endpoint.
+struct Measured {
+    name: &'static str,
+    latencies: Vec<Duration>,
+    elapsed: Duration,
+}
+
+impl Measured {
+    fn quantile(&self, q: f64) -> Duration {
+        let mut sorted = self.latencies.clone();
+        sorted.sort();
+        let i = ((sorted.len() as f64 - 1.0) * q).round() as usize;
+        sorted.get(i).copied().unwrap_or_default()
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+async fn hammer(
+    client: &reqwest::Client,
+    name: &'static str,
+    url: String,
+    token: Option<&str>,
+    concurrency: usize,
+    requests: usize,
+) -> anyhow::Result<Measured> {
+    let url = Arc::new(url);
+    let per_client = requests.div_ceil(concurrency);
+    let started = Instant::now();
+    let runs = (0..concurrency).map(|_| {
+        let (client, url) = (client.clone(), url.clone());
+        let token = token.map(str::to_owned);
+        async move {
+            let mut latencies = Vec::with_capacity(per_client);
+            for _ in 0..per_client {
+                let mut req = client.get(url.as_str());
+                if let Some(t) = &token {
+                    req = req.bearer_auth(t);
+                }
+                let sent = Instant::now();
+                let res = req.send().await?;
+                let status = res.status();
+                res.bytes().await?;
+                if !status.is_success() {
+                    bail!("{url} answered {status}");
+                }
+                latencies.push(sent.elapsed());
+            }
+            Ok(latencies)
+        }
+    });
+    let mut latencies = Vec::new();
+    for run in join_all(runs).await {
+        latencies.extend(run?);
+    }
+    Ok(Measured {
+        name,
+        latencies,
+        elapsed: started.elapsed(),
+    })
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let Cli {
+        command:
+            Command::Stats {
+                database_url,
+                volunteers,
+                records,
+                townships,
+                concurrency,
+                requests,
+            },
+    } = Cli::parse();
+    let mut settings = Settings::for_tests(&database_url);
+    settings.max_connections = 20;
+    let db = kepu_api::db::connect(&settings).await?;
+    kepu_api::db::migrate(&db).await?;
+    kepu_api::seed::ensure_defaults(&db, &settings).await?;
+    generate::generate(
+        &db,
+        generate::Scale {
+            volunteers,
+            records,
+            townships,
+        },
+    )
+    .await?;
+    db.close().await.ok();
+
+    let app = Application::build(settings.clone()).await?;
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let server = tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(concurrency)
+        .build()?;
+    let login: serde_json::Value = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({
+            "username": "admin",
+            "password": settings.admin_password.clone().unwrap_or_default(),
+        }))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let token = login["access_token"]
+        .as_str()
+        .context("login failed")?
+        .to_owned();
+    // Warm up connections and caches.
+    for path in [
+        "/readyz",
+        "/api/v1/stats/volunteers",
+        "/api/v1/stats/indicators",
+    ] {
+        hammer(
+            &client,
+            "warm-up",
+            format!("{base}{path}"),
+            Some(&token),
+            concurrency,
+            concurrency * 4,
+        )
+        .await?;
+    }
+    let baseline = hammer(
+        &client,
+        "/readyz (baseline: one DB round trip)",
+        format!("{base}/readyz"),
+        None,
+        concurrency,
+        requests,
+    )
+    .await?;
+    let results = [
+        hammer(
+            &client,
+            "/api/v1/stats/volunteers",
+            format!("{base}/api/v1/stats/volunteers"),
+            Some(&token),
+            concurrency,
+            requests,
+        )
+        .await?,
+        hammer(
+            &client,
+            "/api/v1/stats/indicators",
+            format!("{base}/api/v1/stats/indicators"),
+            Some(&token),
+            concurrency,
+            requests,
+        )
+        .await?,
+        hammer(
+            &client,
+            "/api/v1/stats/indicators?township=b1",
+            format!("{base}/api/v1/stats/indicators?township=b1"),
+            Some(&token),
+            concurrency,
+            requests,
+        )
+        .await?,
+    ];
+    println!(
+        "\n{} volunteers, {} service records, {} townships; {} concurrent clients, {} requests per endpoint\n",
+        volunteers, records, townships, concurrency, requests
+    );
+    println!(
+        "| endpoint | p50 ms | p99 ms | max ms | req/s | p99 ÷ baseline p99 |\n| --- | ---: | ---: | ---: | ---: | ---: |"
+    );
+    let b99 = ms(baseline.quantile(0.99));
+    for m in std::iter::once(&baseline).chain(results.iter()) {
+        println!(
+            "| {} | {:.1} | {:.1} | {:.1} | {:.0} | {:.2} |",
+            m.name,
+            ms(m.quantile(0.5)),
+            ms(m.quantile(0.99)),
+            ms(m.quantile(1.0)),
+            m.latencies.len() as f64 / m.elapsed.as_secs_f64(),
+            ms(m.quantile(0.99)) / b99
+        );
+    }
+    let worst = results
+        .iter()
+        .map(|m| ms(m.quantile(0.99)))
+        .fold(0.0, f64::max);
+    server.abort();
+    println!("\nbudget: p99 < 100 ms; worst dashboard p99 = {worst:.1} ms");
+    if worst >= 100.0 && database_url.starts_with("postgres") {
+        bail!("over budget");
+    }
+    Ok(())
+}
