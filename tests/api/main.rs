@@ -12,3 +12,4 @@ mod lifecycle;
 mod migrations;
 mod people;
 mod permissions;
+mod web;
