@@ -97,7 +97,9 @@ pub fn lang_of(req: &HttpRequest) -> (Lang, bool) {
 }
 
 /// Starts an HTML response with the headers every page carries: no caching by proxies or the
-/// browser without revalidation, the CSP, no referrer (tracking codes are in URLs).
+/// browser without revalidation, the CSP, and a referrer only for this origin (tracking codes
+/// are in URLs; `no-referrer` would also make browsers send `Origin: null` on form posts,
+/// which the CSRF check refuses).
 pub fn html_response(status: StatusCode) -> HttpResponseBuilder {
     let mut builder = HttpResponse::build(status);
     builder
@@ -107,7 +109,7 @@ pub fn html_response(status: StatusCode) -> HttpResponseBuilder {
         ))
         .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
         .insert_header(("Content-Security-Policy", HeaderValue::from_static(CSP)))
-        .insert_header(("Referrer-Policy", HeaderValue::from_static("no-referrer")))
+        .insert_header(("Referrer-Policy", HeaderValue::from_static("same-origin")))
         .insert_header(("X-Frame-Options", HeaderValue::from_static("DENY")));
     builder
 }

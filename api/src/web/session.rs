@@ -90,7 +90,8 @@ impl Session {
     }
 
     /// Whether a form post is genuine: its `csrf` field matches the cookie (which must have
-    /// come with the request) and its `Origin`, if any, is this host.
+    /// come with the request), its `Origin`, if any, is this host, and the browser's
+    /// `Sec-Fetch-Site`, if any, says the form came from this origin.
     pub fn form_is_genuine(&self, req: &HttpRequest, field: Option<&String>) -> bool {
         if self.csrf_is_new {
             return false;
@@ -108,7 +109,11 @@ impl Session {
                     .is_some_and(|o| o == host)
             }
         };
-        same_digest && origin_ok
+        let site_ok = req
+            .headers()
+            .get("Sec-Fetch-Site")
+            .is_none_or(|v| v.as_bytes() == b"same-origin");
+        same_digest && origin_ok && site_ok
     }
 
     /// Remembers a new order on this phone (newest first).
@@ -202,5 +207,11 @@ mod tests {
             .cookie(Cookie::new(CSRF_COOKIE, token.clone()))
             .to_http_request();
         assert!(!Session::of(&foreign).form_is_genuine(&foreign, Some(&token)));
+
+        let cross_site = TestRequest::default()
+            .insert_header(("Sec-Fetch-Site", "cross-site"))
+            .cookie(Cookie::new(CSRF_COOKIE, token.clone()))
+            .to_http_request();
+        assert!(!Session::of(&cross_site).form_is_genuine(&cross_site, Some(&token)));
     }
 }
