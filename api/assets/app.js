@@ -62,7 +62,7 @@
   function problem(form, p) {
     var errs = (p && p.errors) || [], first = null;
     errs.forEach(function (e) {
-      if (form.elements[e.field]) { show(form, e.field, e.message); first = first || e.field; }
+      if (form.elements[e.field]) { show(form, e.field, M.check || e.message); first = first || e.field; }
     });
     notice(first ? M.fix : M.failed);
     if (first) { var el = single(form.elements[first]); if (el) el.focus(); }

@@ -244,6 +244,7 @@ test('the form stays within 30 KB transferred and asks no other host', async () 
     figures[type] = {
       url: new URL(r.url()).pathname,
       body_bytes_compressed: s.responseBodySize,
+      body_bytes_uncompressed: (await resp.body()).length,
       header_bytes: s.responseHeadersSize,
       encoding: resp.headers()['content-encoding'] || 'identity',
     };

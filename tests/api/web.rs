@@ -266,6 +266,28 @@ async fn a_bad_post_renders_the_form_again_with_messages_and_typed_values_and_st
     );
     assert_eq!(order_count(&app).await, 0);
 
+    // The same refusal in English, on a page whose language was chosen with ?lang=en.
+    let mut en = Browser::new(&app);
+    let form = en.get("/?lang=en").await;
+    let page = en
+        .post(
+            "/",
+            &[
+                ("csrf", &form.input("csrf")),
+                ("idem", &form.input("idem")),
+                ("contact_phone", "12345"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 422);
+    assert!(page.html.contains("<html lang=\"en\">"));
+    assert_eq!(page.error("theme"), "Required");
+    assert!(
+        page.error("contact_phone")
+            .starts_with("Enter an 11-digit mobile number")
+    );
+    assert_eq!(order_count(&app).await, 0);
+
     // An unknown township is found by the service, not the parser: same page, same care.
     let mut pairs = good_order(&csrf, &idem);
     pairs[3] = ("township", "atlantis");
