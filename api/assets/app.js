@@ -91,7 +91,7 @@
         drop(item.key);
         return { problem: p, item: item };
       });
-    }, function () { return { retry: true }; });
+    }).catch(function () { return { retry: true }; }); // no network, or a body cut short
   }
 
   function flush() {

@@ -148,6 +148,10 @@ function api(base) {
         hours: [{ volunteer_id: cast.volunteer, hours: 1.5 }],
       }, cast.leader, 200);
     },
+    /** Adds a village to a township; returns its id. */
+    async village(township, name) {
+      return (await ok('POST', `/api/v1/townships/${township}/villages`, { name }, await self.admin(), 201)).id;
+    },
     /** Every order, as the association sees them. */
     async orders() {
       return (await ok('GET', '/api/v1/orders?limit=200', undefined, await self.admin(), 200)).items;

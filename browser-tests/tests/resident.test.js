@@ -307,3 +307,24 @@ test('small screens, tap targets, labels and contrast pass, in both languages', 
   assert.match(await page.textContent('h1'), /volunteer sign-up/i, 'the choice is remembered');
   await context.close();
 });
+
+// Last: the villages it adds would change the measured form of the budget test.
+test('choosing a township offers only its villages', async () => {
+  const wulan = await A.village('balagong', '乌兰嘎查');
+  await A.village('xini', '阿日善嘎查');
+  const { context, page } = await phone();
+  await page.goto('/');
+  assert.equal(await page.locator('#f-village').isVisible(), false, 'no township, no village list');
+  await page.selectOption('#township', 'balagong');
+  assert.ok(await page.locator('#f-village').isVisible());
+  const offered = await page.evaluate(() => Array.from(document.querySelectorAll('#village optgroup'))
+    .filter((g) => !g.disabled).map((g) => g.label));
+  assert.deepEqual(offered, ['巴拉贡镇']);
+  await fillOrder(page, { description: '请来讲讲沙葱种植' });
+  await page.selectOption('#township', 'balagong');
+  await page.selectOption('#village', wulan);
+  await Promise.all([page.waitForURL(/\/done\//), page.click('#send')]);
+  const order = (await A.orders()).find((o) => o.description === '请来讲讲沙葱种植');
+  assert.equal(order.village, wulan);
+  await context.close();
+});

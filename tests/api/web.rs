@@ -640,3 +640,47 @@ async fn a_volunteer_signs_up_on_the_page_and_waits_for_review() {
     assert_eq!(taken.status, 422);
     assert_eq!(taken.error("phone"), "这个手机号已经注册");
 }
+
+#[tokio::test]
+async fn villages_are_offered_by_township_and_must_belong_to_the_chosen_one() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let village = app
+        .post(
+            "/api/v1/townships/balagong/villages",
+            &json!({"name": "乌兰嘎查"}),
+            Some(&admin),
+        )
+        .await
+        .expect(201);
+    let village_id = village["id"].as_str().unwrap();
+
+    let mut b = Browser::new(&app);
+    let form = b.get("/").await;
+    assert!(
+        form.html
+            .contains("<optgroup label=\"巴拉贡镇\" data-t=\"balagong\"><option value=\""),
+        "villages grouped by township, so the list works without JavaScript"
+    );
+    assert!(form.html.contains(">乌兰嘎查</option>"));
+    let (csrf, idem) = (form.input("csrf"), form.input("idem"));
+
+    let mut pairs = good_order(&csrf, &idem);
+    pairs[4] = ("village", village_id);
+    let wrong = b.post("/", &pairs).await;
+    assert_eq!(wrong.status, 422, "乌兰嘎查 is not in 锡尼镇");
+    assert_eq!(wrong.error("village"), "该苏木镇下没有这个嘎查/村");
+    assert!(
+        wrong
+            .html
+            .contains(&format!("<option value=\"{village_id}\" selected>")),
+        "the choice is kept"
+    );
+
+    pairs[3] = ("township", "balagong");
+    let sent = b.post("/", &pairs).await;
+    assert_eq!(sent.status, 303);
+    let list = app.get("/api/v1/orders", Some(&admin)).await.expect(200);
+    assert_eq!(list["items"][0]["village"], village_id);
+    assert_eq!(list["items"][0]["township"], "balagong");
+}
