@@ -71,7 +71,7 @@ pub static ASSETS: LazyLock<Assets> = LazyLock::new(|| {
 });
 
 /// `GET /static/{name}`: a hashed asset, cached for a year; an unknown or outdated name is 404.
-pub async fn static_file(name: web::Path<String>) -> HttpResponse {
+pub async fn serve_asset(name: web::Path<String>) -> HttpResponse {
     let path = format!("/static/{name}");
     let asset = [&ASSETS.css, &ASSETS.js]
         .into_iter()
@@ -95,7 +95,7 @@ pub async fn static_file(name: web::Path<String>) -> HttpResponse {
 }
 
 /// `GET /sw.js`: the service worker; revalidated on every check so updates arrive.
-pub async fn service_worker() -> HttpResponse {
+pub async fn serve_service_worker() -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((
             header::CONTENT_TYPE,

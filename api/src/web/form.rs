@@ -76,7 +76,7 @@ pub struct Lists {
 }
 
 /// Loads the reference lists in `lang`.
-pub async fn lists(state: &AppState, lang: Lang) -> Result<Lists, ApiError> {
+pub async fn load_lists(state: &AppState, lang: Lang) -> Result<Lists, ApiError> {
     let themes = reference::themes(&state.db)
         .await?
         .into_iter()
@@ -165,7 +165,7 @@ async fn form_page(
     idem: Option<String>,
 ) -> HttpResponse {
     let (lang, chosen) = lang_of(req);
-    let lists = match lists(state, lang).await {
+    let lists = match load_lists(state, lang).await {
         Ok(l) => l,
         Err(err) => return error_page(lang, "/", &err),
     };

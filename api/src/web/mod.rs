@@ -35,15 +35,15 @@ pub fn pages(cfg: &mut web::ServiceConfig) {
         .route("/", web::get().to(form::show_form))
         .route("/", web::post().to(form::post_form))
         .route("/done/{code}", web::get().to(form::show_done))
-        .route("/t", web::get().to(track::lookup))
+        .route("/t", web::get().to(track::lookup_code))
         .route("/t/{code}", web::get().to(track::show_status))
         .route("/t/{code}/cancel", web::post().to(track::post_cancel))
         .route("/t/{code}/rate", web::post().to(track::post_rate))
         .route("/volunteer", web::get().to(volunteer::show_form))
         .route("/volunteer", web::post().to(volunteer::post_form))
         .route("/volunteer/done", web::get().to(volunteer::show_done))
-        .route("/sw.js", web::get().to(assets::service_worker))
-        .route("/static/{name}", web::get().to(assets::static_file));
+        .route("/sw.js", web::get().to(assets::serve_service_worker))
+        .route("/static/{name}", web::get().to(assets::serve_asset));
 }
 
 /// What every page shares: language, words, asset URLs, the language switch.

@@ -173,7 +173,10 @@ async fn status_page(
 }
 
 /// `GET /t?code=…`: the lookup box on the home page.
-pub async fn lookup(req: HttpRequest, query: web::Query<HashMap<String, String>>) -> HttpResponse {
+pub async fn lookup_code(
+    req: HttpRequest,
+    query: web::Query<HashMap<String, String>>,
+) -> HttpResponse {
     let (lang, _) = lang_of(&req);
     match query.get("code").map(|c| TrackingCode::parse(c)) {
         Some(Ok(code)) => see_other(&format!("/t/{code}")).finish(),

@@ -7,7 +7,7 @@ use askama::Template;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 
-use super::form::{Choice, lists};
+use super::form::{Choice, load_lists};
 use super::session::{Session, keep_lang};
 use super::{Chrome, error_page, field_errors, html_response, lang_of, render, see_other};
 use crate::error::ApiError;
@@ -57,7 +57,7 @@ async fn page(
     idem: Option<String>,
 ) -> HttpResponse {
     let (lang, chosen) = lang_of(req);
-    let townships = match lists(state, lang).await {
+    let townships = match load_lists(state, lang).await {
         Ok(l) => l.townships,
         Err(err) => return error_page(lang, "/volunteer", &err),
     };
