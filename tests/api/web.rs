@@ -684,3 +684,24 @@ async fn villages_are_offered_by_township_and_must_belong_to_the_chosen_one() {
     assert_eq!(list["items"][0]["village"], village_id);
     assert_eq!(list["items"][0]["township"], "balagong");
 }
+
+#[tokio::test]
+async fn a_rate_limited_post_keeps_what_was_typed_and_says_when_to_retry() {
+    let app = spawn_app_with(|s| s.rate_limit = 1).await;
+    let mut b = Browser::new(&app);
+    let form = b.get("/").await;
+    let (csrf, idem) = (form.input("csrf"), form.input("idem"));
+    assert_eq!(b.post("/", &good_order(&csrf, &idem)).await.status, 303);
+    let mut pairs = good_order(&csrf, "another-key-0001");
+    pairs[5] = ("description", "第二个需求：请讲讲防沙治沙");
+    let limited = b.post("/", &pairs).await;
+    assert_eq!(limited.status, 429);
+    assert!(limited.headers.contains_key("retry-after"));
+    assert!(limited.html.contains("操作太频繁"));
+    assert!(
+        limited
+            .html
+            .contains("第二个需求：请讲讲防沙治沙</textarea>")
+    );
+    assert_eq!(order_count(&app).await, 1);
+}

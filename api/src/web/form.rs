@@ -12,7 +12,9 @@ use std::collections::HashMap;
 
 use super::i18n::Lang;
 use super::session::{Session, keep_lang};
-use super::{Chrome, error_page, field_errors, html_response, lang_of, render, see_other};
+use super::{
+    Chrome, error_page, field_errors, html_response, lang_of, render, see_other, with_retry_after,
+};
 use crate::error::ApiError;
 use crate::extract::Caller;
 use crate::routes::orders::{SubmitBody, parse_submit};
@@ -283,14 +285,14 @@ pub async fn post_form(
         .limits
         .check(Limited::Submit, crate::routes::auth::client_ip(&req))
     {
-        return again(
+        let page = again(
             StatusCode::TOO_MANY_REQUESTS,
             HashMap::new(),
             Some(t.rate_limited),
             idem_key,
         )
-        .await
-        .customize_retry(&err);
+        .await;
+        return with_retry_after(page, &err);
     }
     let (body, fingerprint, bad_attendees) = body_of(&values);
     let parsed = match (parse_submit(body, state.today()), bad_attendees) {
@@ -306,23 +308,20 @@ pub async fn post_form(
         .clone()
         .filter(|k| valid_key(k))
         .map(|k| Idempotency::new("orders", k, &fingerprint));
-    let result = match parsed {
-        Ok(new) => match actors::resolve(&state.db, &Caller::Anonymous).await {
-            Ok(acting) => {
-                svc::submit(
-                    &state.db,
-                    &state.settings.sla,
-                    state.now(),
-                    &acting,
-                    new,
-                    idem,
-                )
-                .await
-            }
-            Err(err) => Err(err),
-        },
-        Err(err) => Err(err),
-    };
+    let result = async {
+        let new = parsed?;
+        let acting = actors::resolve(&state.db, &Caller::Anonymous).await?;
+        svc::submit(
+            &state.db,
+            &state.settings.sla,
+            state.now(),
+            &acting,
+            new,
+            idem,
+        )
+        .await
+    }
+    .await;
     match result {
         Ok(stored) => {
             let reply: Value = serde_json::from_str(&stored.body).unwrap_or(Value::Null);
@@ -368,24 +367,6 @@ pub async fn post_form(
             }
             again(status, HashMap::new(), Some(t.server_error), idem_key).await
         }
-    }
-}
-
-/// Adds `Retry-After` to a rate-limited page.
-trait RetryAfter {
-    fn customize_retry(self, err: &ApiError) -> HttpResponse;
-}
-
-impl RetryAfter for HttpResponse {
-    fn customize_retry(mut self, err: &ApiError) -> HttpResponse {
-        if let ApiError::RateLimited { retry_after } = err
-            && let Ok(value) =
-                actix_web::http::header::HeaderValue::from_str(&retry_after.to_string())
-        {
-            self.headers_mut()
-                .insert(actix_web::http::header::RETRY_AFTER, value);
-        }
-        self
     }
 }
 

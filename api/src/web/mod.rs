@@ -164,18 +164,25 @@ pub fn error_page(lang: Lang, path: &str, err: &ApiError) -> HttpResponse {
             )
         }
     };
-    let mut builder = html_response(status);
-    if let ApiError::RateLimited { retry_after } = err {
-        builder.insert_header((header::RETRY_AFTER, retry_after.to_string()));
-    }
-    render(
-        builder,
+    let page = render(
+        html_response(status),
         &MessagePage {
             c: Chrome::new(lang, path),
             title,
             text,
         },
-    )
+    );
+    with_retry_after(page, err)
+}
+
+/// Adds `Retry-After` to the answer to a rate-limited request, as the API does.
+pub fn with_retry_after(mut response: HttpResponse, err: &ApiError) -> HttpResponse {
+    if let ApiError::RateLimited { retry_after } = err
+        && let Ok(value) = HeaderValue::from_str(&retry_after.to_string())
+    {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
 }
 
 /// A 303 to `location`: the browser then GETs it, so reloading never posts twice.

@@ -9,7 +9,9 @@ use std::collections::HashMap;
 
 use super::form::{Choice, load_lists};
 use super::session::{Session, keep_lang};
-use super::{Chrome, error_page, field_errors, html_response, lang_of, render, see_other};
+use super::{
+    Chrome, error_page, field_errors, html_response, lang_of, render, see_other, with_retry_after,
+};
 use crate::error::ApiError;
 use crate::routes::people::{RegisterBody, parse_register};
 use crate::service::idempotency::Idempotency;
@@ -123,18 +125,18 @@ pub async fn post_form(
         )
         .await;
     }
-    if state
+    if let Err(err) = state
         .limits
         .check(Limited::Register, crate::routes::auth::client_ip(&req))
-        .is_err()
     {
-        return again(
+        let page = again(
             StatusCode::TOO_MANY_REQUESTS,
             HashMap::new(),
             Some(t.rate_limited),
             idem_key,
         )
         .await;
+        return with_retry_after(page, &err);
     }
     let get = |f: &str| posted.get(f).filter(|v| !v.trim().is_empty()).cloned();
     let body = RegisterBody {
