@@ -705,3 +705,36 @@ async fn a_rate_limited_post_keeps_what_was_typed_and_says_when_to_retry() {
     );
     assert_eq!(order_count(&app).await, 1);
 }
+
+#[tokio::test]
+async fn an_unreadable_or_oversized_post_gets_a_page_not_a_bare_error() {
+    let app = spawn_app().await;
+    let mut b = Browser::new(&app);
+    let form = b.get("/").await;
+    let huge = "长".repeat(30_000);
+    let page = b
+        .post(
+            "/",
+            &[("csrf", &form.input("csrf")), ("description", &huge)],
+        )
+        .await;
+    assert_eq!(page.status, 413);
+    assert!(
+        page.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(page.html.contains("提交的内容太长或无法识别"));
+    let not_a_form = b
+        .send(
+            app.client
+                .post(format!("{}/volunteer", app.address))
+                .header("Content-Type", "application/json")
+                .body("{}"),
+        )
+        .await;
+    assert_eq!(not_a_form.status, 415);
+    assert!(not_a_form.html.contains("提交的内容太长或无法识别"));
+    assert_eq!(order_count(&app).await, 0);
+}

@@ -31,19 +31,40 @@ base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 /// Registers the pages and assets.
 pub fn pages(cfg: &mut web::ServiceConfig) {
-    cfg.app_data(web::FormConfig::default().limit(crate::extract::JSON_LIMIT))
-        .route("/", web::get().to(form::show_form))
-        .route("/", web::post().to(form::post_form))
-        .route("/done/{code}", web::get().to(form::show_done))
-        .route("/t", web::get().to(track::lookup_code))
-        .route("/t/{code}", web::get().to(track::show_status))
-        .route("/t/{code}/cancel", web::post().to(track::post_cancel))
-        .route("/t/{code}/rate", web::post().to(track::post_rate))
-        .route("/volunteer", web::get().to(volunteer::show_form))
-        .route("/volunteer", web::post().to(volunteer::post_form))
-        .route("/volunteer/done", web::get().to(volunteer::show_done))
-        .route("/sw.js", web::get().to(assets::serve_service_worker))
-        .route("/static/{name}", web::get().to(assets::serve_asset));
+    cfg.app_data(
+        web::FormConfig::default()
+            .limit(crate::extract::JSON_LIMIT)
+            .error_handler(unreadable_form),
+    )
+    .route("/", web::get().to(form::show_form))
+    .route("/", web::post().to(form::post_form))
+    .route("/done/{code}", web::get().to(form::show_done))
+    .route("/t", web::get().to(track::lookup_code))
+    .route("/t/{code}", web::get().to(track::show_status))
+    .route("/t/{code}/cancel", web::post().to(track::post_cancel))
+    .route("/t/{code}/rate", web::post().to(track::post_rate))
+    .route("/volunteer", web::get().to(volunteer::show_form))
+    .route("/volunteer", web::post().to(volunteer::post_form))
+    .route("/volunteer/done", web::get().to(volunteer::show_done))
+    .route("/sw.js", web::get().to(assets::serve_service_worker))
+    .route("/static/{name}", web::get().to(assets::serve_asset));
+}
+
+/// A form post the server cannot read (too large, not a form, broken encoding) gets a page in
+/// the resident's language, not a bare error text.
+fn unreadable_form(err: actix_web::error::UrlencodedError, req: &HttpRequest) -> actix_web::Error {
+    let status = actix_web::ResponseError::status_code(&err);
+    let (lang, _) = lang_of(req);
+    let t = lang.text();
+    let page = render(
+        html_response(status),
+        &MessagePage {
+            c: Chrome::new(lang, req.path()),
+            title: t.error_title,
+            text: t.unreadable_form,
+        },
+    );
+    actix_web::error::InternalError::from_response(err, page).into()
 }
 
 /// What every page shares: language, words, asset URLs, the language switch.
