@@ -127,6 +127,7 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             )
             .configure(routes::operations)
             .into_app()
+            .configure(crate::web::pages)
             .route(
                 "/api/docs",
                 web::get().to(|| async {

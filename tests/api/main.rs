@@ -14,3 +14,4 @@ mod migrations;
 mod people;
 mod permissions;
 mod stats;
+mod web;

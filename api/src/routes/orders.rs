@@ -67,7 +67,9 @@ fn text<T>(
     raw.and_then(|r| p.check(field, parse(r)))
 }
 
-fn parse_submit(b: SubmitBody, today: chrono::NaiveDate) -> ApiResult<NewOrder> {
+/// Checks a submit body into a [`NewOrder`], listing every bad field; the resident's web form
+/// (`crate::web`) uses the same rules.
+pub(crate) fn parse_submit(b: SubmitBody, today: chrono::NaiveDate) -> ApiResult<NewOrder> {
     let mut p = Problems::new();
     let theme = p.require("theme", b.theme.filter(|t| !t.trim().is_empty()));
     let description = p

@@ -121,22 +121,9 @@ pub struct RegisterBody {
     pub password: Option<String>,
 }
 
-/// Registers a volunteer, who waits (`pending`) for the association's review.
-#[utoipa::path(tag = "people", request_body = RegisterBody,
-    params(("Idempotency-Key" = Option<String>, Header, description = "makes retries safe")),
-    responses((status = 201, body = VolunteerView), (status = 400, body = Problem), (status = 413, body = Problem),
-        (status = 422, body = Problem), (status = 429, body = Problem)))]
-#[post("/volunteers")]
-pub async fn register_volunteer(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    body: ApiJson<RegisterBody>,
-) -> ApiResult<HttpResponse> {
-    state
-        .limits
-        .check(Limited::Register, super::auth::client_ip(&req))?;
-    let idem = idempotency_key(&req)?.map(|key| Idempotency::new("volunteers", key, &body.raw));
-    let b = body.body;
+/// Checks a registration into a [`NewVolunteer`], listing every bad field; the web sign-up page
+/// (`crate::web`) uses the same rules.
+pub(crate) fn parse_register(b: RegisterBody) -> ApiResult<NewVolunteer> {
     let mut p = Problems::new();
     let real_name = p
         .require("real_name", b.real_name.as_deref().map(PersonName::parse))
@@ -157,7 +144,7 @@ pub async fn register_volunteer(
     let password = p
         .require("password", b.password.as_deref().map(Password::parse))
         .and_then(|r| p.check("password", r));
-    let new = p.finish(|| {
+    p.finish(|| {
         Some(NewVolunteer {
             real_name: real_name?.into_inner(),
             phone: phone?.to_string(),
@@ -166,7 +153,25 @@ pub async fn register_volunteer(
             id_number: id_number.map(|i| i.as_ref().to_owned()),
             password: password?.expose().to_owned(),
         })
-    })?;
+    })
+}
+
+/// Registers a volunteer, who waits (`pending`) for the association's review.
+#[utoipa::path(tag = "people", request_body = RegisterBody,
+    params(("Idempotency-Key" = Option<String>, Header, description = "makes retries safe")),
+    responses((status = 201, body = VolunteerView), (status = 400, body = Problem), (status = 413, body = Problem),
+        (status = 422, body = Problem), (status = 429, body = Problem)))]
+#[post("/volunteers")]
+pub async fn register_volunteer(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: ApiJson<RegisterBody>,
+) -> ApiResult<HttpResponse> {
+    state
+        .limits
+        .check(Limited::Register, super::auth::client_ip(&req))?;
+    let idem = idempotency_key(&req)?.map(|key| Idempotency::new("volunteers", key, &body.raw));
+    let new = parse_register(body.body)?;
     let stored = svc::register_volunteer(&state.db, new, idem).await?;
     let status = actix_web::http::StatusCode::from_u16(stored.status)
         .unwrap_or(actix_web::http::StatusCode::CREATED);
