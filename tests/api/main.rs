@@ -4,11 +4,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod helpers;
+mod mail_server;
 
 mod auth;
 mod concurrency;
 mod conventions;
+mod deadlines;
 mod lifecycle;
 mod migrations;
+mod notifications;
 mod people;
 mod permissions;

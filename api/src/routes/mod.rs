@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod health;
+pub mod notifications;
 pub mod orders;
 pub mod people;
 pub mod reference;
@@ -28,6 +29,7 @@ use crate::error::{Problem, ProblemField};
         (name = "reference", description = "Townships, themes, stations, departments, teams"),
         (name = "orders", description = "The order lifecycle"),
         (name = "people", description = "Accounts, volunteers, team members"),
+        (name = "notifications", description = "The mail outbox: parked messages and retries"),
         (name = "operations", description = "Health and metrics"),
     )
 )]
@@ -66,6 +68,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(auth::refresh)
         .service(auth::logout)
         .service(auth::me)
+        .service(auth::update_me)
         .service(reference::list_townships)
         .service(reference::create_village)
         .service(reference::list_themes)
@@ -99,7 +102,9 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(people::suspend_volunteer)
         .service(people::volunteer_hours)
         .service(people::add_team_member)
-        .service(people::list_team_members);
+        .service(people::list_team_members)
+        .service(notifications::list_notifications)
+        .service(notifications::retry_notification);
 }
 
 /// Operational endpoints outside `/api/v1`.

@@ -7,6 +7,7 @@ pub mod orders;
 pub mod people;
 pub mod reference;
 pub mod sessions;
+pub mod sweeper;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
