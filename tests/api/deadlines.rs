@@ -118,6 +118,13 @@ async fn each_deadline_fires_exactly_once_and_a_new_state_has_a_new_one() {
             (json!(state), json!(state))
         );
         assert_eq!(e["actor_role"], "system");
+        let code = o["tracking_code"].as_str().unwrap();
+        let public = app
+            .get(&format!("/api/v1/track/{code}"), None)
+            .await
+            .expect(200);
+        let steps = public["timeline"].as_array().unwrap();
+        assert!(steps.iter().all(|s| s["action"] != "escalate"), "{public}");
     }
 
     // 8 days: the unclaimed accepted order is escalated, the rating window has closed.

@@ -114,14 +114,11 @@ pub async fn deliver_due(state: &AppState, now: DateTime<Utc>) -> ApiResult<Deli
     }
 }
 
-/// Claims up to one batch of due messages for this worker; returns them with the lease token.
-async fn claim(
-    db: &DatabaseConnection,
-    now: DateTime<Utc>,
-) -> ApiResult<Vec<(notifications::Model, Uuid)>> {
-    let token = Uuid::now_v7();
-    let txn = db.begin().await?;
-    let rows = notifications::Entity::find()
+/// Up to one batch of messages due at `now` and not leased, locked for this transaction;
+/// rows another worker has locked are skipped (PostgreSQL; SQLite has no row locks and needs
+/// none with its single connection).
+fn due(now: DateTime<Utc>) -> sea_orm::Select<notifications::Entity> {
+    notifications::Entity::find()
         .filter(notifications::Column::State.eq(PENDING))
         .filter(notifications::Column::NextAttemptAt.lte(now))
         .filter(
@@ -133,8 +130,16 @@ async fn claim(
         .order_by_asc(notifications::Column::Id)
         .limit(BATCH)
         .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
-        .all(&txn)
-        .await?;
+}
+
+/// Claims up to one batch of due messages for this worker; returns them with the lease token.
+async fn claim(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+) -> ApiResult<Vec<(notifications::Model, Uuid)>> {
+    let token = Uuid::now_v7();
+    let txn = db.begin().await?;
+    let rows = due(now).all(&txn).await?;
     if rows.is_empty() {
         txn.rollback().await?;
         return Ok(vec![]);
@@ -306,5 +311,19 @@ pub async fn run(state: AppState, every: std::time::Duration) {
             Ok(_) => {}
             Err(e) => tracing::warn!(error = ?e, "outbox delivery failed"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::{DbBackend, QueryTrait};
+
+    #[test]
+    fn postgres_workers_skip_rows_another_worker_holds() {
+        let pg = due(Utc::now()).build(DbBackend::Postgres).to_string();
+        assert!(pg.ends_with("FOR UPDATE SKIP LOCKED"), "{pg}");
+        let sqlite = due(Utc::now()).build(DbBackend::Sqlite).to_string();
+        assert!(!sqlite.contains("FOR UPDATE"), "{sqlite}");
     }
 }

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use kepu_domain::event::{ChainedEvent, EventContent, GENESIS_HASH, event_time, verify_chain};
-use kepu_domain::order::{self, Action, ActionKind, Actor, OrderState};
+use kepu_domain::order::{self, Action, ActionKind, Actor, EventKind, OrderState};
 use kepu_domain::routing::{CoverageRule, route};
 use kepu_domain::value::{Hours, TrackingCode};
 use kepu_domain::{DepartmentId, TeamId};
@@ -986,6 +986,8 @@ pub async fn track(db: &DatabaseConnection, code: &TrackingCode) -> ApiResult<Tr
     let timeline = events(db, order.id)
         .await?
         .into_iter()
+        // Escalations are internal: they change no state, so the public timeline leaves them out.
+        .filter(|e| e.action != EventKind::Escalate.as_str())
         .map(|e| {
             let to = order_state(&e.to_state);
             TimelineEntry {
