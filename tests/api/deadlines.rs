@@ -351,3 +351,20 @@ async fn two_sweepers_and_two_workers_racing_act_once() {
         6
     );
 }
+
+#[tokio::test]
+async fn the_background_sweeper_closes_without_being_asked() {
+    let app = spawn_app_with(|s| s.mail.sweep_interval_secs = 1).await;
+    let cast = Cast::new(&app).await;
+    let (id, _) = cast.order_in(&app, "completed").await;
+    app.clock.advance(Duration::days(8));
+    let mut state = Value::Null;
+    for _ in 0..50 {
+        state = order(&app, &id).await["state"].clone();
+        if state == "closed" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(state, "closed");
+}

@@ -523,3 +523,24 @@ async fn the_background_worker_delivers_without_being_asked() {
     }
     assert_eq!(smtp.received().len(), 1);
 }
+
+#[tokio::test]
+async fn the_openapi_document_has_the_outbox_the_own_settings_and_the_deadline_sort() {
+    let app = spawn_app().await;
+    let doc = app.get("/api/v1/openapi.json", None).await.expect(200);
+    for (method, path) in [
+        ("get", "/api/v1/notifications"),
+        ("post", "/api/v1/notifications/{id}/retry"),
+        ("patch", "/api/v1/me"),
+    ] {
+        assert!(
+            doc["paths"][path][method].is_object(),
+            "{method} {path} is documented"
+        );
+    }
+    let params = doc["paths"]["/api/v1/orders"]["get"]["parameters"]
+        .as_array()
+        .unwrap();
+    assert!(params.iter().any(|p| p["name"] == "sort"));
+    assert!(params.iter().any(|p| p["name"] == "overdue"));
+}

@@ -113,7 +113,7 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<Strin
 /// Changes the caller's email and whether they receive non-urgent mail.
 #[utoipa::path(tag = "auth", request_body = OwnSettingsBody, security(("bearer" = [])), responses(
     (status = 200, body = UserView), (status = 400, body = Problem), (status = 401, body = Problem),
-    (status = 422, body = Problem)))]
+    (status = 413, body = Problem), (status = 422, body = Problem)))]
 #[patch("/me")]
 pub async fn update_me(
     state: web::Data<AppState>,
