@@ -79,6 +79,7 @@ pub async fn deliver_due(state: &AppState, now: DateTime<Utc>) -> ApiResult<Deli
                     )
                     .await?;
                     report.sent += 1;
+                    metrics::counter!("kepu_mail_sent_total").increment(1);
                 }
                 Err(failure) => {
                     let failures = u32::try_from(row.attempts).unwrap_or(0).saturating_add(1);
@@ -100,10 +101,12 @@ pub async fn deliver_due(state: &AppState, now: DateTime<Utc>) -> ApiResult<Deli
                                 Expr::value(now + delay),
                             ));
                             report.retrying += 1;
+                            metrics::counter!("kepu_mail_failures_total").increment(1);
                         }
                         AfterFailure::Park => {
                             changes.push((notifications::Column::State, Expr::value(PARKED)));
                             report.parked += 1;
+                            metrics::counter!("kepu_mail_parked_total").increment(1);
                         }
                     }
                     tracing::warn!(notification = %row.id, attempt = failures, error = %failure.message, "mail not sent");

@@ -87,7 +87,10 @@ async fn close_unrated(
         after = Some(*last);
         for id in ids {
             match orders::act(state, &system, id, ActionInput::Close, None).await {
-                Ok(_) => report.closed += 1,
+                Ok(_) => {
+                    report.closed += 1;
+                    metrics::counter!("kepu_sla_closed_total").increment(1);
+                }
                 Err(ApiError::Conflict { .. } | ApiError::NotFound) => report.lost_races += 1,
                 Err(e) => return Err(e),
             }
@@ -126,6 +129,7 @@ async fn escalate_overdue(
         for order in batch {
             if escalate(state, order, now).await? {
                 report.escalated += 1;
+                metrics::counter!("kepu_sla_escalated_total").increment(1);
             } else {
                 report.lost_races += 1;
             }
