@@ -14,8 +14,8 @@ const SMTP_TIMEOUT: Duration = Duration::from_secs(15);
 /// Where messages go. Injected into the application state, so tests can point it anywhere.
 #[derive(Clone)]
 pub enum Mailer {
-    /// No SMTP server configured: each message is written to the log (recipient and subject,
-    /// never the body) and counts as sent.
+    /// No SMTP server configured: each message is written to the log (the recipient masked,
+    /// the subject; never the body) and counts as sent.
     Log {
         /// The `From:` address.
         from: Mailbox,
@@ -101,7 +101,7 @@ impl Mailer {
             Self::Log { .. } => {
                 tracing::info!(
                     notification = %row.id,
-                    to = %row.recipient,
+                    to = %mask_email(&row.recipient),
                     subject = %row.subject,
                     "mail (no KEPU_SMTP_URL set, logged instead of sent)"
                 );
@@ -118,6 +118,17 @@ impl Mailer {
                     message: sanitise(&e.to_string(), secret.as_deref()),
                 }),
         }
+    }
+}
+
+/// An address as logs may show it: `w***@example.org`. Residents' addresses are personal data.
+fn mask_email(address: &str) -> String {
+    match address.split_once('@') {
+        Some((local, domain)) => {
+            let first: String = local.chars().take(1).collect();
+            format!("{first}***@{domain}")
+        }
+        None => "***".into(),
     }
 }
 
@@ -139,6 +150,12 @@ mod tests {
         let s = sanitise("auth failed for hunter2\r\nat server", Some("hunter2"));
         assert_eq!(s, "auth failed for ***  at server");
         assert_eq!(sanitise(&"x".repeat(900), None).len(), 500);
+    }
+
+    #[test]
+    fn logged_addresses_are_masked() {
+        assert_eq!(mask_email("wang.li@example.org"), "w***@example.org");
+        assert_eq!(mask_email("nonsense"), "***");
     }
 
     #[tokio::test]
