@@ -323,6 +323,7 @@ async fn two_sweepers_and_two_workers_racing_act_once() {
     let now = app.state.now();
     let (a, b) = tokio::join!(sweep(&app.state, now), sweep(&other, now));
     let (a, b) = (a.unwrap(), b.unwrap());
+    eprintln!("sweepers: {a:?} / {b:?}");
     assert_eq!(a.escalated + b.escalated, 6, "{a:?} {b:?}");
     assert_eq!(a.closed + b.closed, 6, "{a:?} {b:?}");
     for id in &late {
@@ -338,6 +339,7 @@ async fn two_sweepers_and_two_workers_racing_act_once() {
 
     let (a, b) = tokio::join!(deliver_due(&app.state, now), deliver_due(&other, now));
     let (a, b) = (a.unwrap(), b.unwrap());
+    eprintln!("workers: {a:?} / {b:?}");
     // To the station: 12 new orders, 6 claims, 6 completions; to the association: 6
     // escalations.
     assert_eq!(a.sent + b.sent, 30, "{a:?} {b:?}");

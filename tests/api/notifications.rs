@@ -544,3 +544,53 @@ async fn the_openapi_document_has_the_outbox_the_own_settings_and_the_deadline_s
     assert!(params.iter().any(|p| p["name"] == "sort"));
     assert!(params.iter().any(|p| p["name"] == "overdue"));
 }
+
+#[tokio::test]
+async fn a_lease_held_by_another_worker_is_respected_and_an_expired_one_is_taken_over() {
+    use kepu_api::entity::notifications;
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+    let smtp = MailServer::start().await;
+    let url = smtp.url();
+    let app = spawn_app_with(|s| s.smtp_url = Some(url)).await;
+    let station_id = app.xini_station().await;
+    staff(
+        &app,
+        "station_staff",
+        Some(("station_id", &station_id)),
+        "station@kepu.test",
+    )
+    .await;
+    app.submit().await;
+
+    // Another worker holds the message, as if it were sending it right now.
+    let now = app.state.now();
+    notifications::Entity::update_many()
+        .col_expr(
+            notifications::Column::LockedUntil,
+            Expr::value(now + chrono::Duration::minutes(10)),
+        )
+        .col_expr(
+            notifications::Column::LockToken,
+            Expr::value(uuid::Uuid::now_v7()),
+        )
+        .filter(notifications::Column::State.eq("pending"))
+        .exec(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(deliver(&app).await.claimed, 0, "not taken from under it");
+    assert!(smtp.received().is_empty());
+
+    // That worker died: once its lease runs out, the message is sent by this one.
+    app.clock.advance(chrono::Duration::minutes(11));
+    assert_eq!(deliver(&app).await.sent, 1);
+    assert_eq!(smtp.received().len(), 1);
+    let row = notifications::Entity::find()
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.state, "sent");
+    assert!(row.lock_token.is_none() && row.locked_until.is_none());
+}
