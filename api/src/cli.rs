@@ -7,6 +7,7 @@ use kepu_domain::value::{Password, PersonName, Username};
 
 use crate::config::Settings;
 use crate::service::people::{self, NewUser};
+use crate::service::{import, stats};
 use crate::startup::Application;
 use crate::{db, telemetry};
 
@@ -52,6 +53,45 @@ pub enum Command {
     },
     /// Verify every order's event hash chain; exits non-zero if any is broken.
     VerifyEvents,
+    /// The running totals behind the association's figures.
+    Stats {
+        /// What to do with them.
+        #[command(subcommand)]
+        action: StatsCommand,
+    },
+    /// Bulk imports.
+    Import {
+        /// What to import.
+        #[command(subcommand)]
+        what: ImportCommand,
+    },
+}
+
+/// `kepu stats …`.
+#[derive(Debug, Subcommand)]
+pub enum StatsCommand {
+    /// Recompute every total from the ledger and report drift; exits non-zero on any.
+    Verify,
+    /// Replace every total with its recomputation from the ledger.
+    Rebuild,
+}
+
+/// `kepu import …`.
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import volunteers from an .xlsx or .csv with columns 姓名, 手机号, 苏木镇 (and optionally
+    /// 技能, 身份证号), as approved volunteers. Rows are all checked first; rejected rows are
+    /// listed with their reasons.
+    Volunteers {
+        /// The spreadsheet.
+        file: std::path::PathBuf,
+        /// Import nothing if any row is rejected.
+        #[arg(long)]
+        strict: bool,
+        /// Also write the per-row report of rejected rows to this CSV file.
+        #[arg(long)]
+        report: Option<std::path::PathBuf>,
+    },
 }
 
 /// Runs the command line.
@@ -126,5 +166,93 @@ pub async fn run() -> anyhow::Result<()> {
                 anyhow::bail!("{} event chain(s) do not verify", broken.len())
             }
         }
+        Command::Stats { action } => {
+            let conn = db::connect(&settings).await?;
+            db::migrate(&conn).await?;
+            let problem = |e: crate::error::ApiError| anyhow::anyhow!("{:?}", e.problem());
+            match action {
+                StatsCommand::Verify => {
+                    let drift = stats::verify(&conn).await.map_err(problem)?;
+                    print!("{drift}");
+                    if drift.is_empty() {
+                        Ok(())
+                    } else {
+                        anyhow::bail!(
+                            "the running totals drifted from the ledger; `kepu stats rebuild` repairs them"
+                        )
+                    }
+                }
+                StatsCommand::Rebuild => {
+                    let started = std::time::Instant::now();
+                    stats::rebuild(&conn).await.map_err(problem)?;
+                    println!(
+                        "totals rebuilt from the ledger in {:.1?}",
+                        started.elapsed()
+                    );
+                    Ok(())
+                }
+            }
+        }
+        Command::Import {
+            what:
+                ImportCommand::Volunteers {
+                    file,
+                    strict,
+                    report,
+                },
+        } => {
+            let conn = db::connect(&settings).await?;
+            db::migrate(&conn).await?;
+            crate::seed::ensure_defaults(&conn, &settings).await?;
+            let rows = import::read_file(&file)?;
+            let bar = Bar(indicatif::ProgressBar::new(rows.len() as u64).with_style(
+                indicatif::ProgressStyle::with_template(
+                    "{bar:40} {pos}/{len} 行  {elapsed_precise}",
+                )?,
+            ));
+            let result =
+                import::import_volunteers(&conn, &rows, strict, chrono::Utc::now(), &bar).await?;
+            bar.0.finish_and_clear();
+            for r in &result.rejected {
+                println!(
+                    "第{}行 {} {}：{}",
+                    r.line,
+                    r.real_name,
+                    kepu_domain::value::mask_phone(&r.phone),
+                    r.reasons.join("；")
+                );
+            }
+            if let Some(path) = report {
+                std::fs::write(&path, result.to_csv()?)
+                    .with_context(|| format!("writing {}", path.display()))?;
+            }
+            println!(
+                "read {} row(s): imported {}, rejected {}{}",
+                result.read,
+                result.imported,
+                result.rejected.len(),
+                if result.aborted {
+                    " (--strict: nothing imported)"
+                } else {
+                    ""
+                }
+            );
+            if result.aborted {
+                anyhow::bail!(
+                    "{} row(s) rejected; nothing imported",
+                    result.rejected.len()
+                )
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The import's progress bar.
+struct Bar(indicatif::ProgressBar);
+
+impl import::Progress for Bar {
+    fn advance(&self, n: u64) {
+        self.0.inc(n);
     }
 }

@@ -52,6 +52,9 @@ pub struct Settings {
     pub max_connections: u32,
     /// Emit logs as JSON (the default in production).
     pub json_logs: bool,
+    /// The organisation named on certificates; `None` uses the data file's
+    /// `[banner] name_zh` + 科学技术协会.
+    pub issuer: Option<String>,
 }
 
 /// How mail is sent and how often the background jobs run.
@@ -102,6 +105,7 @@ struct FileSettings {
     load_defaults: Option<bool>,
     max_connections: Option<u32>,
     log_format: Option<String>,
+    issuer: Option<String>,
 }
 
 impl Settings {
@@ -250,6 +254,7 @@ impl Settings {
             load_defaults,
             max_connections,
             json_logs,
+            issuer: var("ISSUER").or(file.issuer),
         };
         settings.check()?;
         Ok(settings)
@@ -309,6 +314,7 @@ impl Settings {
             load_defaults: true,
             max_connections: 10,
             json_logs: false,
+            issuer: None,
         }
     }
 }

@@ -246,6 +246,10 @@ pub mod volunteers {
         pub created_at: DateTimeUtc,
         /// Column `updated_at`.
         pub updated_at: DateTimeUtc,
+        /// Column `confirmed_halves`: confirmed hours × 2, kept with each ledger change.
+        pub confirmed_halves: i64,
+        /// Column `pending_halves`: hours waiting for confirmation × 2.
+        pub pending_halves: i64,
     }
 
     /// No relations are navigated through the ORM; queries join explicitly.
@@ -480,6 +484,153 @@ pub mod service_records {
         pub state: String,
         /// Column `created_at`.
         pub created_at: DateTimeUtc,
+        /// Column `kind`: `service` or `reversal`.
+        pub kind: String,
+        /// Column `reverses_id`: the record a reversal takes hours back from.
+        pub reverses_id: Option<Uuid>,
+        /// Column `reason`: of a dispute or a reversal.
+        pub reason: Option<String>,
+        /// Column `decided_by`.
+        pub decided_by: Option<Uuid>,
+        /// Column `decided_at`.
+        pub decided_at: Option<DateTimeUtc>,
+    }
+
+    /// No relations are navigated through the ORM; queries join explicitly.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// The audit history of service records: every change, never updated.
+pub mod service_record_events {
+    use sea_orm::entity::prelude::*;
+
+    /// A row of `service_record_events`.
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "service_record_events")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        /// Column `id`.
+        pub id: Uuid,
+        /// Column `record_id`.
+        pub record_id: Uuid,
+        /// Column `action`: `filed`, `confirm`, `dispute`, `reverse`.
+        pub action: String,
+        /// Column `from_state`.
+        pub from_state: Option<String>,
+        /// Column `to_state`.
+        pub to_state: String,
+        /// Column `hours_halves`: the hours the change is about.
+        pub hours_halves: i32,
+        /// Column `actor_id`.
+        pub actor_id: Option<Uuid>,
+        /// Column `actor_role`.
+        pub actor_role: String,
+        /// Column `reason`.
+        pub reason: Option<String>,
+        /// Column `at`.
+        pub at: DateTimeUtc,
+    }
+
+    /// No relations are navigated through the ORM; queries join explicitly.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// A volunteer's confirmed hours in one year served.
+pub mod volunteer_years {
+    use sea_orm::entity::prelude::*;
+
+    /// A row of `volunteer_years`.
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "volunteer_years")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        /// Column `volunteer_id`.
+        pub volunteer_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        /// Column `year`.
+        pub year: i32,
+        /// Column `confirmed_halves`.
+        pub confirmed_halves: i64,
+    }
+
+    /// No relations are navigated through the ORM; queries join explicitly.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// A running total (`kepu_domain::stats::TotalKey` → value).
+pub mod stat_totals {
+    use sea_orm::entity::prelude::*;
+
+    /// A row of `stat_totals`.
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "stat_totals")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        /// Column `metric`.
+        pub metric: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        /// Column `township_code` (`*` for all).
+        pub township_code: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        /// Column `year` (0 for all).
+        pub year: i32,
+        #[sea_orm(primary_key, auto_increment = false)]
+        /// Column `theme_code` (empty for none).
+        pub theme_code: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        /// Column `target_group_code` (empty for none).
+        pub target_group_code: String,
+        /// Column `value`.
+        pub value: i64,
+    }
+
+    /// No relations are navigated through the ORM; queries join explicitly.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// A service certificate (志愿服务证明) as issued.
+pub mod certificates {
+    use sea_orm::entity::prelude::*;
+
+    /// A row of `certificates`.
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "certificates")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        /// Column `id`.
+        pub id: Uuid,
+        /// Column `number`.
+        pub number: String,
+        /// Column `code`: the public verification code.
+        pub code: String,
+        /// Column `volunteer_id`.
+        pub volunteer_id: Uuid,
+        /// Column `period_from`.
+        pub period_from: Option<Date>,
+        /// Column `period_to`.
+        pub period_to: Option<Date>,
+        /// Column `confirmed_halves`: confirmed hours × 2 in the period.
+        pub confirmed_halves: i64,
+        /// Column `star_level`.
+        pub star_level: i16,
+        /// Column `issuer`.
+        pub issuer: String,
+        /// Column `issued_at`.
+        pub issued_at: DateTimeUtc,
+        /// Column `issued_by`.
+        pub issued_by: Option<Uuid>,
     }
 
     /// No relations are navigated through the ORM; queries join explicitly.

@@ -23,6 +23,8 @@ pub const DEFAULT_DATA: &str = include_str!("../data/default-data.toml");
 /// The shape of a reference data file.
 #[derive(Debug, Deserialize)]
 pub struct ReferenceData {
+    /// The county, city or province served.
+    pub banner: Option<NamedCode>,
     /// Townships (苏木镇).
     pub townships: Vec<NamedCode>,
     /// Departments.
@@ -107,11 +109,7 @@ pub async fn ensure_defaults(
     settings: &Settings,
 ) -> anyhow::Result<Option<String>> {
     if settings.load_defaults && townships::Entity::find().count(db).await? == 0 {
-        let text = match &settings.data_file {
-            Some(path) => std::fs::read_to_string(path)
-                .with_context(|| format!("reading {}", path.display()))?,
-            None => DEFAULT_DATA.to_owned(),
-        };
+        let text = data_text(settings)?;
         let data: ReferenceData =
             toml::from_str(&text).context("parsing the reference data file")?;
         let txn = db.begin().await?;
@@ -125,6 +123,27 @@ pub async fn ensure_defaults(
         );
     }
     ensure_admin(db, settings).await
+}
+
+/// The text of the deployment's data file.
+fn data_text(settings: &Settings) -> anyhow::Result<String> {
+    match &settings.data_file {
+        Some(path) => {
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
+        }
+        None => Ok(DEFAULT_DATA.to_owned()),
+    }
+}
+
+/// The association issuing certificates: `<the data file's [banner] name_zh>科学技术协会`.
+pub fn association_name(settings: &Settings) -> String {
+    let name = data_text(settings)
+        .ok()
+        .and_then(|text| toml::from_str::<ReferenceData>(&text).ok())
+        .and_then(|data| data.banner)
+        .map(|b| b.name_zh)
+        .unwrap_or_default();
+    format!("{name}科学技术协会")
 }
 
 async fn load(db: &impl ConnectionTrait, data: &ReferenceData) -> anyhow::Result<()> {

@@ -40,6 +40,10 @@ impl Application {
         telemetry::init_metrics();
         let db = db::connect(&settings).await?;
         db::migrate(&db).await?;
+        // Totals of a database that had data before the ledger migration are filled in once.
+        crate::service::stats::ensure_built(&db)
+            .await
+            .map_err(|e| anyhow::anyhow!("building the running totals: {e}"))?;
         if let Some(password) = seed::ensure_defaults(&db, &settings).await? {
             // Printed once, on the first start, so the operator can sign in.
             println!(

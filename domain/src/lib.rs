@@ -3,15 +3,19 @@
 //! Everything here is deterministic and free of I/O: the order state machine and who may drive
 //! it ([`order`]), validated value types that make bad input unrepresentable ([`value`]), routing
 //! of new orders to stations ([`routing`]), deadlines ([`sla`]), the tamper-evident event chain
-//! ([`event`]), who is told about what ([`notice`]) and volunteers' review states and star levels ([`volunteer`]). The `api` crate
+//! ([`event`]), who is told about what ([`notice`]), volunteers' review states and star levels
+//! ([`volunteer`]), the hours ledger ([`ledger`]) and the running totals and plan indicators
+//! ([`stats`]). The `api` crate
 //! parses raw input into these types and persists what they decide.
 
 pub mod event;
 pub mod ids;
+pub mod ledger;
 pub mod notice;
 pub mod order;
 pub mod routing;
 pub mod sla;
+pub mod stats;
 pub mod value;
 pub mod volunteer;
 

@@ -5,6 +5,7 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261130_000001_initial;
+mod m20261201_000002_ledger;
 mod m20261201_000003_notifications;
 
 /// Every migration, oldest first.
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         vec![
             Box::new(m20261130_000001_initial::Migration),
+            Box::new(m20261201_000002_ledger::Migration),
             Box::new(m20261201_000003_notifications::Migration),
         ]
     }

@@ -2,11 +2,15 @@
 //! document as it is registered.
 
 pub mod auth;
+pub mod certificates;
 pub mod health;
+pub mod ledger;
 pub mod notifications;
 pub mod orders;
 pub mod people;
 pub mod reference;
+pub mod reports;
+pub mod stats;
 
 use actix_web::HttpResponse;
 use utoipa::OpenApi;
@@ -29,6 +33,8 @@ use crate::error::{Problem, ProblemField};
         (name = "reference", description = "Townships, themes, stations, departments, teams"),
         (name = "orders", description = "The order lifecycle"),
         (name = "people", description = "Accounts, volunteers, team members"),
+        (name = "hours", description = "The volunteer-hours ledger: confirm, dispute, reverse"),
+        (name = "stats", description = "Progress toward the plan's targets, exports, certificates"),
         (name = "notifications", description = "The mail outbox: parked messages and retries"),
         (name = "operations", description = "Health and metrics"),
     )
@@ -103,13 +109,23 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(people::volunteer_hours)
         .service(people::add_team_member)
         .service(people::list_team_members)
+        .service(ledger::list_service_records)
+        .service(ledger::get_service_record)
+        .service(ledger::confirm_service_record)
+        .service(ledger::dispute_service_record)
+        .service(ledger::reverse_service_record)
+        .service(stats::volunteer_stats)
+        .service(stats::indicator_stats)
+        .service(certificates::volunteer_certificate)
+        .service(reports::export_report)
         .service(notifications::list_notifications)
         .service(notifications::retry_notification);
 }
 
-/// Operational endpoints outside `/api/v1`.
+/// Endpoints outside `/api/v1`: operations, and the public certificate check.
 pub fn operations(cfg: &mut ServiceConfig) {
-    cfg.service(health::healthz)
+    cfg.service(certificates::verify_certificate)
+        .service(health::healthz)
         .service(health::readyz)
         .service(health::metrics);
 }

@@ -13,10 +13,9 @@ use crate::error::{ApiError, ApiResult, Problem, Problems};
 use crate::extract::{ApiJson, Caller, Page, idempotency_key};
 use crate::service::actors::require_admin;
 use crate::service::idempotency::Idempotency;
+use crate::service::ledger::{self, HoursView};
 use crate::service::parse_id;
-use crate::service::people::{
-    self as svc, HoursView, MemberView, NewUser, NewVolunteer, VolunteerView,
-};
+use crate::service::people::{self as svc, MemberView, NewUser, NewVolunteer, VolunteerView};
 use crate::service::sessions::UserView;
 use crate::state::{AppState, Limited};
 use crate::views::Paged;
@@ -337,8 +336,16 @@ pub async fn volunteer_hours(
     caller: Caller,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let claims = caller.user()?;
+    caller.user()?;
     let id = Uuid::parse_str(&path).map_err(|_| ApiError::NotFound)?;
+    may_see_hours(&state, &caller, id).await?;
+    Ok(HttpResponse::Ok()
+        .json(ledger::hours(&state.db, id, &state.settings.star_thresholds).await?))
+}
+
+/// Hours, certificates: for the volunteer, the leaders of their teams, and the association.
+pub async fn may_see_hours(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<()> {
+    let claims = caller.user()?;
     let allowed = match claims.role {
         Role::AssociationAdmin => true,
         Role::Volunteer => claims.volunteer_id == Some(id),
@@ -348,15 +355,15 @@ pub async fn volunteer_hours(
         },
         Role::StationStaff | Role::DepartmentStaff => false,
     };
-    if !allowed {
-        return Err(match claims.role {
-            Role::Volunteer | Role::TeamLeader => ApiError::NotFound,
-            _ => ApiError::Forbidden(
-                "only the volunteer, their team leader and the association see hours".into(),
-            ),
-        });
+    if allowed {
+        return Ok(());
     }
-    Ok(HttpResponse::Ok().json(svc::hours(&state.db, id, &state.settings.star_thresholds).await?))
+    Err(match claims.role {
+        Role::Volunteer | Role::TeamLeader => ApiError::NotFound,
+        _ => ApiError::Forbidden(
+            "only the volunteer, their team leader and the association see hours".into(),
+        ),
+    })
 }
 
 /// A volunteer to add to a team.

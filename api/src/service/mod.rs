@@ -2,11 +2,16 @@
 //! types. Handlers call these and never touch `ActiveModel` or SQL themselves.
 
 pub mod actors;
+pub mod certificates;
 pub mod idempotency;
+pub mod import;
+pub mod ledger;
 pub mod orders;
 pub mod people;
 pub mod reference;
+pub mod reports;
 pub mod sessions;
+pub mod stats;
 pub mod sweeper;
 
 use base64::Engine;

@@ -19,6 +19,7 @@ use uuid::Uuid;
 
 use super::actors::Acting;
 use super::idempotency::{self, Idempotency, Stored};
+use super::ledger;
 use crate::auth;
 use crate::config::Settings;
 use crate::entity::{
@@ -647,25 +648,22 @@ pub async fn act(
     insert_event(&txn, &content, &order.head_hash, &hash).await?;
     if let (
         ActionInput::Complete {
-            served_on, hours, ..
+            served_on,
+            attendees,
+            hours,
+            ..
         },
         Some(team_id),
     ) = (&input, order.team_id)
     {
-        for (volunteer_id, h) in hours {
-            service_records::Entity::insert(service_records::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                order_id: Set(id),
-                volunteer_id: Set(*volunteer_id),
-                team_id: Set(team_id),
-                hours_halves: Set(i32::from(h.halves())),
-                served_on: Set(*served_on),
-                state: Set("pending".into()),
-                created_at: Set(now),
-            })
-            .exec_without_returning(&txn)
-            .await?;
-        }
+        let completion = ledger::Completion {
+            order: &order,
+            team_id,
+            served_on: *served_on,
+            attendees: *attendees,
+            hours,
+        };
+        ledger::file_completion(&txn, completion, acting, now).await?;
     }
     let updated = find(&txn, id).await?.ok_or(ApiError::NotFound)?;
     notify::enqueue_for_event(

@@ -2,7 +2,8 @@
 
 use chrono::Utc;
 use kepu_domain::Role;
-use kepu_domain::volunteer::{Review, StarThresholds, VolunteerState};
+use kepu_domain::stats::Deltas;
+use kepu_domain::volunteer::{Review, VolunteerState};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
@@ -14,13 +15,12 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::auth;
-use crate::entity::{
-    departments, service_records, stations, team_members, teams, users, volunteers,
-};
+use crate::entity::{departments, stations, team_members, teams, users, volunteers};
 use crate::error::{ApiError, ApiResult, Problems};
 use crate::extract::Page;
 use crate::service::idempotency::{self, Idempotency, Stored};
 use crate::service::sessions::UserView;
+use crate::service::stats;
 use crate::views::Paged;
 
 /// A new account's validated input.
@@ -223,6 +223,8 @@ pub async fn register_volunteer(
         review_reason: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
+        confirmed_halves: Set(0),
+        pending_halves: Set(0),
     })
     .exec_with_returning(&txn)
     .await;
@@ -284,6 +286,10 @@ pub async fn review_volunteer(
         current_state: current.to_owned(),
     };
     let to = review.target(from).ok_or_else(|| conflict(from.as_str()))?;
+    // The approved count moves in the same transaction as the review.
+    let mut deltas = Deltas::new();
+    let counted = |s: VolunteerState| i64::from(s == VolunteerState::Approved);
+    deltas.approved(&v.township_code, counted(to) - counted(from));
     let txn = db.begin().await?;
     let changed = volunteers::Entity::update_many()
         .col_expr(volunteers::Column::State, Expr::value(to.as_str()))
@@ -294,14 +300,19 @@ pub async fn review_volunteer(
         .exec(&txn)
         .await?
         .rows_affected;
+    if changed == 0 {
+        txn.rollback().await?;
+        let now = volunteers::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .ok_or(ApiError::NotFound)?;
+        return Err(conflict(&now.state));
+    }
+    stats::apply(&txn, &deltas).await?;
     let now = volunteers::Entity::find_by_id(id)
         .one(&txn)
         .await?
         .ok_or(ApiError::NotFound)?;
-    if changed == 0 {
-        txn.rollback().await?;
-        return Err(conflict(&now.state));
-    }
     if to == VolunteerState::Approved && from == VolunteerState::Pending {
         crate::notify::enqueue_volunteer_approved(&txn, settings, id, &now.real_name, Utc::now())
             .await?;
@@ -407,7 +418,7 @@ pub async fn members(db: &DatabaseConnection, team: Uuid) -> ApiResult<Vec<Membe
         .filter(team_members::Column::TeamId.eq(team))
         .all(db)
         .await?;
-    // Three queries whatever the team's size: links, their volunteers, their confirmed sums.
+    // Two queries whatever the team's size: links, then their volunteers with their sums.
     let ids: Vec<Uuid> = links.iter().map(|l| l.volunteer_id).collect();
     let people: HashMap<Uuid, volunteers::Model> = volunteers::Entity::find()
         .filter(volunteers::Column::Id.is_in(ids.iter().copied()))
@@ -415,19 +426,6 @@ pub async fn members(db: &DatabaseConnection, team: Uuid) -> ApiResult<Vec<Membe
         .await?
         .into_iter()
         .map(|v| (v.id, v))
-        .collect();
-    let confirmed: HashMap<Uuid, i64> = service_records::Entity::find()
-        .select_only()
-        .column(service_records::Column::VolunteerId)
-        .column_as(service_records::Column::HoursHalves.sum(), "total")
-        .filter(service_records::Column::VolunteerId.is_in(ids.iter().copied()))
-        .filter(service_records::Column::State.eq("confirmed"))
-        .group_by(service_records::Column::VolunteerId)
-        .into_tuple::<(Uuid, Option<i64>)>()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|(id, total)| (id, total.unwrap_or(0)))
         .collect();
     Ok(links
         .into_iter()
@@ -438,7 +436,7 @@ pub async fn members(db: &DatabaseConnection, team: Uuid) -> ApiResult<Vec<Membe
                 real_name: v.real_name.clone(),
                 state: v.state.clone(),
                 joined_at: link.joined_at,
-                confirmed_hours: confirmed.get(&v.id).copied().unwrap_or(0) as f64 / 2.0,
+                confirmed_hours: v.confirmed_halves as f64 / 2.0,
             })
         })
         .collect())
@@ -450,77 +448,4 @@ pub async fn is_member(db: &DatabaseConnection, team: Uuid, volunteer: Uuid) -> 
         .one(db)
         .await?
         .is_some())
-}
-
-/// One service record.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct RecordView {
-    /// Id.
-    pub id: Uuid,
-    /// The order served.
-    pub order_id: Uuid,
-    /// Hours.
-    pub hours: f64,
-    /// Date served.
-    pub served_on: chrono::NaiveDate,
-    /// `pending`, `confirmed` or `disputed`.
-    pub state: String,
-}
-
-/// A volunteer's hours.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct HoursView {
-    /// The volunteer.
-    pub volunteer_id: Uuid,
-    /// Confirmed hours: the ones that count.
-    pub confirmed_hours: f64,
-    /// Hours waiting for confirmation.
-    pub pending_hours: f64,
-    /// Star level (0–5) from confirmed hours.
-    pub star_level: u8,
-    /// Every record, newest first.
-    pub records: Vec<RecordView>,
-}
-
-/// A volunteer's hours and star level.
-pub async fn hours(
-    db: &DatabaseConnection,
-    volunteer: Uuid,
-    stars: &StarThresholds,
-) -> ApiResult<HoursView> {
-    volunteers::Entity::find_by_id(volunteer)
-        .one(db)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    let records = service_records::Entity::find()
-        .filter(service_records::Column::VolunteerId.eq(volunteer))
-        .order_by_desc(service_records::Column::ServedOn)
-        .order_by_desc(service_records::Column::Id)
-        .all(db)
-        .await?;
-    let sum = |state: &str| {
-        records
-            .iter()
-            .filter(|r| r.state == state)
-            .map(|r| i64::from(r.hours_halves))
-            .sum::<i64>() as f64
-            / 2.0
-    };
-    let confirmed = sum("confirmed");
-    Ok(HoursView {
-        volunteer_id: volunteer,
-        confirmed_hours: confirmed,
-        pending_hours: sum("pending"),
-        star_level: stars.level(confirmed),
-        records: records
-            .into_iter()
-            .map(|r| RecordView {
-                id: r.id,
-                order_id: r.order_id,
-                hours: f64::from(r.hours_halves) / 2.0,
-                served_on: r.served_on,
-                state: r.state,
-            })
-            .collect(),
-    })
 }

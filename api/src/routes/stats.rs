@@ -1,0 +1,99 @@
+//! The association's figures: progress toward the volunteer target and every plan indicator.
+
+use actix_web::{HttpResponse, get, web};
+use chrono::Datelike;
+use sea_orm::EntityTrait;
+use serde::Deserialize;
+use std::collections::HashMap;
+
+use crate::entity::townships;
+use crate::error::{ApiResult, Problem, Problems};
+use crate::extract::Caller;
+use crate::service::actors::require_admin;
+use crate::service::stats::{self as svc, IndicatorStats, VolunteerStats};
+use crate::state::AppState;
+
+/// Filters of the figures.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct StatsQuery {
+    /// Only this township (a township code).
+    pub township: Option<String>,
+    /// The year of "this year" figures (default: this year in the deployment's time zone).
+    pub year: Option<String>,
+}
+
+/// A checked `?township=&year=`.
+pub struct Scope {
+    /// A known township code, if filtered.
+    pub township: Option<String>,
+    /// The year asked about.
+    pub year: i32,
+}
+
+/// Checks the filters: the township must exist, the year be 1900–9999.
+pub async fn scope(state: &AppState, q: &HashMap<String, String>) -> ApiResult<Scope> {
+    let mut p = Problems::new();
+    let township = match q.get("township").filter(|t| !t.is_empty()) {
+        Some(code) => {
+            if townships::Entity::find_by_id(code.clone())
+                .one(&state.db)
+                .await?
+                .is_none()
+            {
+                p.add("township", "没有这个苏木镇");
+            }
+            Some(code.clone())
+        }
+        None => None,
+    };
+    let year = match q.get("year").filter(|y| !y.is_empty()) {
+        Some(raw) => p.check(
+            "year",
+            raw.parse::<i32>()
+                .ok()
+                .filter(|y| (1900..=9999).contains(y))
+                .ok_or("须为四位年份"),
+        ),
+        None => Some(state.today().year()),
+    };
+    p.finish(|| {
+        Some(Scope {
+            township,
+            year: year?,
+        })
+    })
+}
+
+/// Approved volunteers against the target, by township, with confirmed hours and the
+/// volunteers active this year (association only). Reads running totals, never the ledger.
+#[utoipa::path(tag = "stats", params(StatsQuery), security(("bearer" = [])),
+    responses((status = 200, body = VolunteerStats), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 422, body = Problem)))]
+#[get("/stats/volunteers")]
+pub async fn volunteer_stats(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<HashMap<String, String>>,
+) -> ApiResult<HttpResponse> {
+    require_admin(&caller)?;
+    let s = scope(&state, &query).await?;
+    Ok(HttpResponse::Ok()
+        .json(svc::volunteer_stats(&state.db, s.township.as_deref(), s.year).await?))
+}
+
+/// Every plan indicator with its target, unit, period and current value (association only).
+#[utoipa::path(tag = "stats", params(StatsQuery), security(("bearer" = [])),
+    responses((status = 200, body = IndicatorStats), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 422, body = Problem)))]
+#[get("/stats/indicators")]
+pub async fn indicator_stats(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<HashMap<String, String>>,
+) -> ApiResult<HttpResponse> {
+    require_admin(&caller)?;
+    let s = scope(&state, &query).await?;
+    Ok(HttpResponse::Ok()
+        .json(svc::indicator_stats(&state.db, s.township.as_deref(), s.year).await?))
+}
