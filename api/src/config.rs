@@ -32,6 +32,8 @@ pub struct Settings {
     pub jwt_secret: Option<String>,
     /// SMTP server URL; unset logs mail instead of sending it.
     pub smtp_url: Option<String>,
+    /// Mail settings besides the server: sender, links, retries, worker and sweeper intervals.
+    pub mail: MailSettings,
     /// Dev or production.
     pub environment: Environment,
     /// Deployment time zone: decides "today" and "this year".
@@ -55,6 +57,27 @@ pub struct Settings {
     pub issuer: Option<String>,
 }
 
+/// How mail is sent and how often the background jobs run.
+#[derive(Clone, Debug)]
+pub struct MailSettings {
+    /// `From:` of every message (`KEPU_MAIL_FROM`).
+    pub from: String,
+    /// The public address of the service, for links in messages (`KEPU_PUBLIC_URL`), without
+    /// a trailing slash; defaults to `http://` + `KEPU_LISTEN`.
+    pub public_url: String,
+    /// Attempts before a message is parked (`KEPU_MAIL_MAX_ATTEMPTS`, at least 1).
+    pub max_attempts: u32,
+    /// Seconds between outbox deliveries (`KEPU_MAIL_INTERVAL_SECS`); 0 runs no worker.
+    pub interval_secs: u64,
+    /// Seconds between SLA sweeps (`KEPU_SWEEP_INTERVAL_SECS`); 0 runs no sweeper.
+    pub sweep_interval_secs: u64,
+}
+
+impl MailSettings {
+    /// The sender when none is configured.
+    pub const DEFAULT_FROM: &'static str = "科普派单 <noreply@kepu.invalid>";
+}
+
 /// The optional TOML file: the same names as the variables, lower-case, without `KEPU_`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -64,6 +87,11 @@ struct FileSettings {
     admin_password: Option<String>,
     jwt_secret: Option<String>,
     smtp_url: Option<String>,
+    mail_from: Option<String>,
+    public_url: Option<String>,
+    mail_max_attempts: Option<u32>,
+    mail_interval_secs: Option<u64>,
+    sweep_interval_secs: Option<u64>,
     env: Option<String>,
     timezone: Option<String>,
     rate_limit: Option<u32>,
@@ -177,16 +205,46 @@ impl Settings {
             _ => environment == Environment::Production,
         };
 
+        let listen = var("LISTEN")
+            .or(file.listen)
+            .unwrap_or_else(|| "127.0.0.1:8080".into());
+        let count = |name: &str, from_file: Option<u64>, default: u64| -> anyhow::Result<u64> {
+            match var(name) {
+                Some(v) => v
+                    .parse()
+                    .with_context(|| format!("KEPU_{name} must be a whole number")),
+                None => Ok(from_file.unwrap_or(default)),
+            }
+        };
+        let mail = MailSettings {
+            from: var("MAIL_FROM")
+                .or(file.mail_from)
+                .unwrap_or_else(|| MailSettings::DEFAULT_FROM.into()),
+            public_url: var("PUBLIC_URL")
+                .or(file.public_url)
+                .unwrap_or_else(|| format!("http://{listen}"))
+                .trim_end_matches('/')
+                .to_owned(),
+            max_attempts: u32::try_from(count(
+                "MAIL_MAX_ATTEMPTS",
+                file.mail_max_attempts.map(u64::from),
+                8,
+            )?)
+            .context("KEPU_MAIL_MAX_ATTEMPTS out of range")?
+            .max(1),
+            interval_secs: count("MAIL_INTERVAL_SECS", file.mail_interval_secs, 10)?,
+            sweep_interval_secs: count("SWEEP_INTERVAL_SECS", file.sweep_interval_secs, 60)?,
+        };
+
         let settings = Self {
             database_url: var("DATABASE_URL")
                 .or(file.database_url)
                 .unwrap_or_else(|| "sqlite://data/kepu.db?mode=rwc".into()),
-            listen: var("LISTEN")
-                .or(file.listen)
-                .unwrap_or_else(|| "127.0.0.1:8080".into()),
+            listen,
             admin_password: var("ADMIN_PASSWORD").or(file.admin_password),
             jwt_secret: var("JWT_SECRET").or(file.jwt_secret),
             smtp_url: var("SMTP_URL").or(file.smtp_url),
+            mail,
             environment,
             timezone,
             rate_limit,
@@ -219,6 +277,11 @@ impl Settings {
                 Some(_) => {}
             }
         }
+        if let Some(url) = &self.smtp_url
+            && !(url.starts_with("smtp://") || url.starts_with("smtps://"))
+        {
+            bail!("KEPU_SMTP_URL must start with smtp:// or smtps://");
+        }
         if !(self.database_url.starts_with("sqlite:") || self.database_url.starts_with("postgres"))
         {
             bail!("KEPU_DATABASE_URL must start with sqlite: or postgres:");
@@ -234,6 +297,14 @@ impl Settings {
             admin_password: Some("admin-password-for-tests".into()),
             jwt_secret: Some("test-secret-that-is-long-enough-for-hs256-keys".into()),
             smtp_url: None,
+            mail: MailSettings {
+                from: MailSettings::DEFAULT_FROM.into(),
+                public_url: "http://127.0.0.1:8080".into(),
+                max_attempts: 8,
+                // Tests drive the outbox worker and the sweeper themselves, with their clock.
+                interval_secs: 0,
+                sweep_interval_secs: 0,
+            },
             environment: Environment::Dev,
             timezone: chrono_tz::Asia::Shanghai,
             rate_limit: 0,
@@ -268,6 +339,10 @@ mod tests {
         assert_eq!(s.listen, "127.0.0.1:8080");
         assert_eq!(s.environment, Environment::Dev);
         assert_eq!(s.timezone, chrono_tz::Asia::Shanghai);
+        assert_eq!(s.smtp_url, None);
+        assert_eq!(s.mail.public_url, "http://127.0.0.1:8080");
+        assert_eq!(s.mail.max_attempts, 8);
+        assert_eq!((s.mail.interval_secs, s.mail.sweep_interval_secs), (10, 60));
         Ok(())
     }
 
@@ -297,6 +372,9 @@ mod tests {
             ("KEPU_TIMEZONE", "Mars/Base"),
             ("KEPU_RATE_LIMIT", "many"),
             ("KEPU_ENV", "staging"),
+            ("KEPU_SMTP_URL", "http://mail.example.org"),
+            ("KEPU_MAIL_MAX_ATTEMPTS", "many"),
+            ("KEPU_SWEEP_INTERVAL_SECS", "-1"),
         ] {
             let err = from(&[(name, value)])
                 .err()

@@ -261,6 +261,7 @@ async fn ensure_admin(
         team_id: Set(None),
         volunteer_id: Set(None),
         active: Set(true),
+        notify_non_urgent: Set(true),
         created_at: Set(chrono::Utc::now()),
     })
     .exec(db)

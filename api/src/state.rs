@@ -102,6 +102,8 @@ pub struct AppState {
     pub limits: Arc<RateLimits>,
     /// The clock.
     pub clock: Arc<dyn Clock>,
+    /// Where the outbox sends mail.
+    pub mailer: Arc<crate::notify::Mailer>,
 }
 
 impl std::fmt::Debug for TokenKeys {

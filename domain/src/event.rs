@@ -4,7 +4,9 @@
 //! can hash the same input, and timestamps are cut to microseconds (what every database keeps)
 //! so a stored event re-hashes to the same value.
 
-use crate::order::{ActionKind, OrderState};
+#[cfg(test)]
+use crate::order::ActionKind;
+use crate::order::{EventKind, OrderState};
 use chrono::{DateTime, SubsecRound, Utc};
 use sha2::{Digest, Sha256};
 
@@ -18,8 +20,8 @@ pub struct EventContent {
     pub order_id: String,
     /// Position in the order's history, from 1.
     pub seq: i64,
-    /// The action taken.
-    pub action: ActionKind,
+    /// The action taken, or the escalation noted.
+    pub action: EventKind,
     /// The state before; `None` for submit.
     pub from_state: Option<OrderState>,
     /// The state after.
@@ -135,7 +137,7 @@ mod tests {
         EventContent {
             order_id: "o1".into(),
             seq,
-            action,
+            action: action.into(),
             from_state: from,
             to_state: to,
             actor_id: None,

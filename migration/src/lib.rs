@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261130_000001_initial;
 mod m20261201_000002_ledger;
+mod m20261201_000003_notifications;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261130_000001_initial::Migration),
             Box::new(m20261201_000002_ledger::Migration),
+            Box::new(m20261201_000003_notifications::Migration),
         ]
     }
 }

@@ -4,9 +4,12 @@
 
 use kepu_api::config::Settings;
 use kepu_api::startup::Application;
+use kepu_api::state::{AppState, Clock};
 use reqwest::{Method, StatusCode};
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
+use std::sync::Arc;
+use std::sync::atomic::AtomicI64;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 /// The default admin password of test servers (see `Settings::for_tests`).
@@ -20,6 +23,11 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// The database URL the server uses.
     pub database_url: String,
+    /// The server's state, for driving its background jobs (outbox, sweeper) directly.
+    pub state: AppState,
+    /// The server's clock: real time plus an offset the test can move forward.
+    pub clock: Arc<TestClock>,
+    settings: Settings,
     admin_token: tokio::sync::OnceCell<String>,
     counter: AtomicU32,
     _sqlite_dir: Option<tempfile::TempDir>,
@@ -48,6 +56,29 @@ impl Reply {
             self.body
         );
         self.body
+    }
+}
+
+/// Real time shifted by an offset that tests move forward to reach deadlines.
+#[derive(Debug, Default)]
+pub struct TestClock {
+    offset_micros: AtomicI64,
+}
+
+impl TestClock {
+    /// Moves time forward by `by`.
+    pub fn advance(&self, by: chrono::Duration) {
+        self.offset_micros.fetch_add(
+            by.num_microseconds().expect("a sane duration"),
+            Ordering::SeqCst,
+        );
+    }
+}
+
+impl Clock for TestClock {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        chrono::Utc::now()
+            + chrono::Duration::microseconds(self.offset_micros.load(Ordering::SeqCst))
     }
 }
 
@@ -89,10 +120,12 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     };
     let mut settings = Settings::for_tests(&database_url);
     adjust(&mut settings);
-    let app = Application::build(settings)
+    let clock = Arc::new(TestClock::default());
+    let app = Application::build_with_clock(settings.clone(), clock.clone())
         .await
         .expect("build the application");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let state = app.state().clone();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
@@ -101,6 +134,9 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
             .build()
             .expect("client"),
         database_url,
+        state,
+        clock,
+        settings,
         admin_token: tokio::sync::OnceCell::new(),
         counter: AtomicU32::new(0),
         _sqlite_dir: sqlite_dir,
@@ -134,6 +170,17 @@ impl Drop for TestApp {
 }
 
 impl TestApp {
+    /// A second instance of the service on the same database, sharing this one's clock: what
+    /// another server behind the load balancer would be. Returns its state.
+    pub async fn second_instance(&self) -> AppState {
+        let app = Application::build_with_clock(self.settings.clone(), self.clock.clone())
+            .await
+            .expect("build a second instance");
+        let state = app.state().clone();
+        tokio::spawn(app.run_until_stopped());
+        state
+    }
+
     /// Sends a request with an optional JSON body and `Authorization` header value.
     pub async fn request(
         &self,

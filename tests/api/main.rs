@@ -4,13 +4,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod helpers;
+mod mail_server;
 
 mod auth;
 mod concurrency;
 mod conventions;
+mod deadlines;
 mod ledger;
 mod lifecycle;
 mod migrations;
+mod notifications;
 mod people;
 mod permissions;
 mod stats;

@@ -1,6 +1,7 @@
 //! Sign in, refresh, sign out, and who am I.
 
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use kepu_domain::value::Email;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -91,6 +92,51 @@ pub async fn logout(
     let token = p.finish(|| token)?;
     sessions::logout(&state.db, claims.sub, &token).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// A change to one's own account. Omitted fields stay as they are.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct OwnSettingsBody {
+    /// Email for notifications; `""` or `null` removes it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub email: Option<Option<String>>,
+    /// `false` switches non-urgent mail off (escalations are still sent).
+    pub notify_non_urgent: Option<bool>,
+}
+
+/// Tells a field sent as `null` (`Some(None)`) from one left out (`None`).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
+/// Changes the caller's email and whether they receive non-urgent mail.
+#[utoipa::path(tag = "auth", request_body = OwnSettingsBody, security(("bearer" = [])), responses(
+    (status = 200, body = UserView), (status = 400, body = Problem), (status = 401, body = Problem),
+    (status = 413, body = Problem), (status = 422, body = Problem)))]
+#[patch("/me")]
+pub async fn update_me(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: ApiJson<OwnSettingsBody>,
+) -> ApiResult<HttpResponse> {
+    let claims = caller.user()?;
+    let mut p = Problems::new();
+    let email = match body.body.email {
+        None => None,
+        Some(None) => Some(None),
+        Some(Some(e)) if e.trim().is_empty() => Some(None),
+        Some(Some(e)) => p
+            .check("email", Email::parse(&e))
+            .map(|e| Some(e.as_ref().to_owned())),
+    };
+    p.into_result()?;
+    let change = sessions::OwnSettings {
+        email,
+        notify_non_urgent: body.body.notify_non_urgent,
+    };
+    let user = sessions::update_own(&state.db, claims.sub, change).await?;
+    Ok(HttpResponse::Ok().json(UserView::new(user)))
 }
 
 /// The caller's account, role and scope.

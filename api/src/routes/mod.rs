@@ -5,6 +5,7 @@ pub mod auth;
 pub mod certificates;
 pub mod health;
 pub mod ledger;
+pub mod notifications;
 pub mod orders;
 pub mod people;
 pub mod reference;
@@ -34,6 +35,7 @@ use crate::error::{Problem, ProblemField};
         (name = "people", description = "Accounts, volunteers, team members"),
         (name = "hours", description = "The volunteer-hours ledger: confirm, dispute, reverse"),
         (name = "stats", description = "Progress toward the plan's targets, exports, certificates"),
+        (name = "notifications", description = "The mail outbox: parked messages and retries"),
         (name = "operations", description = "Health and metrics"),
     )
 )]
@@ -72,6 +74,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(auth::refresh)
         .service(auth::logout)
         .service(auth::me)
+        .service(auth::update_me)
         .service(reference::list_townships)
         .service(reference::create_village)
         .service(reference::list_themes)
@@ -114,7 +117,9 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(stats::volunteer_stats)
         .service(stats::indicator_stats)
         .service(certificates::volunteer_certificate)
-        .service(reports::export_report);
+        .service(reports::export_report)
+        .service(notifications::list_notifications)
+        .service(notifications::retry_notification);
 }
 
 /// Endpoints outside `/api/v1`: operations, and the public certificate check.

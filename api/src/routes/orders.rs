@@ -17,7 +17,9 @@ use crate::error::{ApiError, ApiResult, Problem, Problems};
 use crate::extract::{ApiJson, Caller, Page, idempotency_key, if_match};
 use crate::service::actors::{self, Acting};
 use crate::service::idempotency::Idempotency;
-use crate::service::orders::{self as svc, ActionInput, NewOrder, OrderFilter, TrackView};
+use crate::service::orders::{
+    self as svc, ActionInput, NewOrder, OrderFilter, OrderSort, TrackView,
+};
 use crate::service::parse_id;
 use crate::state::{AppState, Limited};
 use crate::views::{EventHistory, EventView, OrderView, Paged, SubmittedOrder, facts};
@@ -176,15 +178,7 @@ pub async fn submit_order(
     let idem = idempotency_key(&req)?.map(|key| Idempotency::new("orders", key, &body.raw));
     let acting = actors::resolve(&state.db, &caller).await?;
     let new = parse_submit(body.body, state.today())?;
-    let stored = svc::submit(
-        &state.db,
-        &state.settings.sla,
-        state.now(),
-        &acting,
-        new,
-        idem,
-    )
-    .await?;
+    let stored = svc::submit(&state.db, &state.settings, state.now(), &acting, new, idem).await?;
     let status = actix_web::http::StatusCode::from_u16(stored.status)
         .unwrap_or(actix_web::http::StatusCode::CREATED);
     let mut response = HttpResponse::build(status);
@@ -225,6 +219,9 @@ pub struct ListQuery {
     pub township: Option<String>,
     /// `true`: only overdue; `false`: only on time.
     pub overdue: Option<String>,
+    /// `newest` (default: newest first) or `due_at` (earliest deadline first; orders without a
+    /// deadline last).
+    pub sort: Option<String>,
     /// Page size, 1–200 (default 50).
     pub limit: Option<String>,
     /// `next_cursor` of the previous page.
@@ -259,6 +256,14 @@ pub async fn list_orders(
             None
         }
     };
+    let sort = match q.get("sort").map(String::as_str) {
+        None | Some("") | Some("newest") => OrderSort::Newest,
+        Some("due_at") => OrderSort::DueAt,
+        Some(_) => {
+            p.add("sort", "须为 newest 或 due_at");
+            OrderSort::Newest
+        }
+    };
     let page = match Page::parse(
         q.get("limit").map(String::as_str),
         q.get("cursor").map(String::as_str),
@@ -276,6 +281,7 @@ pub async fn list_orders(
         theme: q.get("theme").filter(|s| !s.is_empty()).cloned(),
         township: q.get("township").filter(|s| !s.is_empty()).cloned(),
         overdue,
+        sort,
     };
     Ok(HttpResponse::Ok()
         .json(svc::list(&state.db, &acting.actor, &filter, &page, state.now()).await?))

@@ -116,6 +116,8 @@ pub struct RegisterBody {
     pub skills: Option<String>,
     /// Resident ID number (checked, stored, shown masked).
     pub id_number: Option<String>,
+    /// Email for notifications (e.g. the approval); optional.
+    pub email: Option<String>,
     /// 8–128 characters.
     #[schema(required = true)]
     pub password: Option<String>,
@@ -144,8 +146,14 @@ pub(crate) fn parse_register(b: RegisterBody) -> ApiResult<NewVolunteer> {
     let password = p
         .require("password", b.password.as_deref().map(Password::parse))
         .and_then(|r| p.check("password", r));
+    let email = b
+        .email
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .and_then(|s| p.check("email", Email::parse(s)));
     p.finish(|| {
         Some(NewVolunteer {
+            email: email.map(|e| e.as_ref().to_owned()),
             real_name: real_name?.into_inner(),
             phone: phone?.to_string(),
             township: township?.trim().to_owned(),
@@ -244,8 +252,16 @@ async fn review(
         p.add("reason", "必填");
     }
     p.into_result()?;
-    Ok(HttpResponse::Ok()
-        .json(svc::review_volunteer(&state.db, id, review, reason.map(|r| r.into_inner())).await?))
+    Ok(HttpResponse::Ok().json(
+        svc::review_volunteer(
+            &state.db,
+            &state.settings,
+            id,
+            review,
+            reason.map(|r| r.into_inner()),
+        )
+        .await?,
+    ))
 }
 
 /// Approves a pending volunteer, or lifts a suspension (association only).

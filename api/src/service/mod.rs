@@ -12,6 +12,7 @@ pub mod reference;
 pub mod reports;
 pub mod sessions;
 pub mod stats;
+pub mod sweeper;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

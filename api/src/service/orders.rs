@@ -4,9 +4,8 @@
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use kepu_domain::event::{ChainedEvent, EventContent, GENESIS_HASH, event_time, verify_chain};
-use kepu_domain::order::{self, Action, ActionKind, Actor, OrderState};
+use kepu_domain::order::{self, Action, ActionKind, Actor, EventKind, OrderState};
 use kepu_domain::routing::{CoverageRule, route};
-use kepu_domain::sla::SlaPolicy;
 use kepu_domain::value::{Hours, TrackingCode};
 use kepu_domain::{DepartmentId, TeamId};
 use sea_orm::sea_query::Expr;
@@ -22,12 +21,14 @@ use super::actors::Acting;
 use super::idempotency::{self, Idempotency, Stored};
 use super::{ledger, stats};
 use crate::auth;
+use crate::config::Settings;
 use crate::entity::{
     departments, order_events, orders, station_coverage, stations, target_groups, team_members,
     teams, themes, townships, villages, volunteers,
 };
 use crate::error::{ApiError, ApiResult, Problems};
 use crate::extract::Page;
+use crate::notify;
 use crate::state::AppState;
 use crate::views::{OrderView, Paged, SubmittedOrder, facts, order_state, store_claim_scope};
 use kepu_domain::stats::Deltas;
@@ -156,7 +157,7 @@ pub enum Channel {
 /// idempotency record, if any) in one transaction, and returns the 201 body.
 pub async fn submit(
     db: &DatabaseConnection,
-    sla: &SlaPolicy,
+    settings: &Settings,
     now: DateTime<Utc>,
     acting: &Acting,
     new: NewOrder,
@@ -167,6 +168,7 @@ pub async fn submit(
     {
         return Ok(stored);
     }
+    let sla = &settings.sla;
     let village_id = check_references(db, &new).await?;
     let station_id = route_order(db, &new.township, village_id).await?;
     let channel = match acting.actor {
@@ -180,7 +182,7 @@ pub async fn submit(
     let content = EventContent {
         order_id: id.to_string(),
         seq: 1,
-        action: ActionKind::Submit,
+        action: ActionKind::Submit.into(),
         from_state: None,
         to_state: OrderState::Submitted,
         actor_id: acting.user_id.map(|u| u.to_string()),
@@ -225,6 +227,7 @@ pub async fn submit(
         updated_at: Set(now),
         state_entered_at: Set(now),
         due_at: Set(sla.due_at(OrderState::Submitted, now)),
+        escalated_at: Set(None),
     };
 
     let txn = db.begin().await?;
@@ -232,6 +235,7 @@ pub async fn submit(
         .exec_with_returning(&txn)
         .await?;
     insert_event(&txn, &content, GENESIS_HASH, &hash).await?;
+    notify::enqueue_for_event(&txn, settings, content.action, &facts(&model), &model, now).await?;
     let view = OrderView::new(model, true, now);
     let body = serde_json::to_string(&SubmittedOrder {
         order: view,
@@ -248,7 +252,8 @@ fn channel_name(channel: Channel) -> &'static str {
     }
 }
 
-async fn insert_event(
+/// Appends one event to an order's chain (inside the transaction that changes the order).
+pub(crate) async fn insert_event(
     db: &impl ConnectionTrait,
     c: &EventContent,
     prev_hash: &str,
@@ -560,7 +565,7 @@ pub async fn act(
     let content = EventContent {
         order_id: id.to_string(),
         seq: order.version + 1,
-        action: kind,
+        action: kind.into(),
         from_state: Some(transition.from),
         to_state: transition.to,
         actor_id: acting.user_id.map(|u| u.to_string()),
@@ -590,6 +595,11 @@ pub async fn act(
         )
         .col_expr(orders::Column::UpdatedAt, Expr::value(now))
         .col_expr(orders::Column::StateEnteredAt, Expr::value(now))
+        // A new state is a new deadline: the sweeper may escalate it again.
+        .col_expr(
+            orders::Column::EscalatedAt,
+            Expr::value(None::<DateTime<Utc>>),
+        )
         .col_expr(
             orders::Column::DueAt,
             Expr::value(sla.due_at(transition.to, now)),
@@ -661,6 +671,15 @@ pub async fn act(
         stats::apply(&txn, &deltas).await?;
     }
     let updated = find(&txn, id).await?.ok_or(ApiError::NotFound)?;
+    notify::enqueue_for_event(
+        &txn,
+        &state.settings,
+        content.action,
+        &transition.after,
+        &updated,
+        now,
+    )
+    .await?;
     txn.commit().await?;
     Ok(updated)
 }
@@ -699,6 +718,48 @@ pub struct OrderFilter {
     pub township: Option<String>,
     /// Only overdue (`true`) or only on time (`false`).
     pub overdue: Option<bool>,
+    /// The order of the list.
+    pub sort: OrderSort,
+}
+
+/// How an order list is sorted; each has its own keyset cursor.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum OrderSort {
+    /// Newest first (by the time-ordered id).
+    #[default]
+    Newest,
+    /// Earliest deadline first, then by id; orders without a deadline (terminal) last.
+    DueAt,
+}
+
+/// The cursor of a `due_at` list: the last row's deadline (or none) and id.
+fn encode_due_cursor(due_at: Option<DateTime<Utc>>, id: Uuid) -> String {
+    use base64::Engine;
+    let due = due_at.map_or_else(|| "-".to_owned(), |d| d.timestamp_micros().to_string());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{due}|{id}"))
+}
+
+/// Decodes [`encode_due_cursor`]; anything else (a cursor of another sort, say) is a 422.
+fn decode_due_cursor(cursor: &str) -> ApiResult<(Option<DateTime<Utc>>, Uuid)> {
+    use base64::Engine;
+    let bad = || ApiError::field("cursor", "无效的分页游标");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(cursor)
+        .map_err(|_| bad())?;
+    let text = String::from_utf8(bytes).map_err(|_| bad())?;
+    let (due, id) = text.split_once('|').ok_or_else(bad)?;
+    let id = Uuid::parse_str(id).map_err(|_| bad())?;
+    let due = match due {
+        "-" => None,
+        micros => Some(
+            micros
+                .parse::<i64>()
+                .ok()
+                .and_then(DateTime::from_timestamp_micros)
+                .ok_or_else(bad)?,
+        ),
+    };
+    Ok((due, id))
 }
 
 /// The orders `actor` may see, newest first, one page at a time (keyset on the time-ordered id).
@@ -746,6 +807,45 @@ pub async fn list(
         }
         None => {}
     }
+    let view = |row: orders::Model| {
+        let handling = order::is_handling(&facts(&row), actor);
+        OrderView::new(row, handling, now)
+    };
+    if filter.sort == OrderSort::DueAt {
+        if let Some(cursor) = &page.cursor {
+            let after = match decode_due_cursor(cursor)? {
+                (Some(due), id) => Condition::any()
+                    .add(orders::Column::DueAt.gt(due))
+                    .add(
+                        Condition::all()
+                            .add(orders::Column::DueAt.eq(due))
+                            .add(orders::Column::Id.gt(id)),
+                    )
+                    .add(orders::Column::DueAt.is_null()),
+                (None, id) => Condition::all()
+                    .add(orders::Column::DueAt.is_null())
+                    .add(orders::Column::Id.gt(id)),
+            };
+            query = query.filter(after);
+        }
+        let mut rows = query
+            .order_by(orders::Column::DueAt.is_null(), sea_orm::Order::Asc)
+            .order_by_asc(orders::Column::DueAt)
+            .order_by_asc(orders::Column::Id)
+            .limit(page.limit + 1)
+            .all(db)
+            .await?;
+        let next_cursor = if rows.len() as u64 > page.limit {
+            rows.truncate(page.limit as usize);
+            rows.last().map(|r| encode_due_cursor(r.due_at, r.id))
+        } else {
+            None
+        };
+        return Ok(Paged {
+            items: rows.into_iter().map(view).collect(),
+            next_cursor,
+        });
+    }
     if let Some(cursor) = &page.cursor {
         query = query.filter(orders::Column::Id.lt(super::decode_cursor(cursor)?));
     }
@@ -754,15 +854,7 @@ pub async fn list(
         .limit(page.limit + 1)
         .all(db)
         .await?;
-    Ok(super::keyset_page(
-        rows,
-        page.limit,
-        |r| r.id,
-        |row| {
-            let handling = order::is_handling(&facts(&row), actor);
-            OrderView::new(row, handling, now)
-        },
-    ))
+    Ok(super::keyset_page(rows, page.limit, |r| r.id, view))
 }
 
 /// An order's events, oldest first.
@@ -897,6 +989,8 @@ pub async fn track(db: &DatabaseConnection, code: &TrackingCode) -> ApiResult<Tr
     let timeline = events(db, order.id)
         .await?
         .into_iter()
+        // Escalations are internal: they change no state, so the public timeline leaves them out.
+        .filter(|e| e.action != EventKind::Escalate.as_str())
         .map(|e| {
             let to = order_state(&e.to_state);
             TimelineEntry {

@@ -91,6 +91,7 @@ pub async fn create_user(db: &DatabaseConnection, new: NewUser) -> ApiResult<Use
         team_id: Set(keep("team_id", new.team_id)),
         volunteer_id: Set(keep("volunteer_id", new.volunteer_id)),
         active: Set(true),
+        notify_non_urgent: Set(true),
         created_at: Set(Utc::now()),
     };
     match users::Entity::insert(row).exec_with_returning(db).await {
@@ -165,6 +166,8 @@ pub struct NewVolunteer {
     pub skills: String,
     /// ID number.
     pub id_number: Option<String>,
+    /// Email of the volunteer's account, for notifications.
+    pub email: Option<String>,
     /// Password.
     pub password: String,
 }
@@ -244,12 +247,13 @@ pub async fn register_volunteer(
         password_hash: Set(hash),
         role: Set(Role::Volunteer.as_str().into()),
         display_name: Set(new.real_name),
-        email: Set(None),
+        email: Set(new.email),
         station_id: Set(None),
         department_id: Set(None),
         team_id: Set(None),
         volunteer_id: Set(Some(id)),
         active: Set(true),
+        notify_non_urgent: Set(true),
         created_at: Set(now),
     })
     .exec_without_returning(&txn)
@@ -259,9 +263,11 @@ pub async fn register_volunteer(
     idempotency::commit(txn, db, idem.as_ref(), 201, body).await
 }
 
-/// Applies a review; a review that does not apply to the current state is 409.
+/// Applies a review; a review that does not apply to the current state is 409. An approval
+/// queues the volunteer's notification in the same transaction.
 pub async fn review_volunteer(
     db: &DatabaseConnection,
+    settings: &crate::config::Settings,
     id: Uuid,
     review: Review,
     reason: Option<String>,
@@ -307,6 +313,10 @@ pub async fn review_volunteer(
         .one(&txn)
         .await?
         .ok_or(ApiError::NotFound)?;
+    if to == VolunteerState::Approved && from == VolunteerState::Pending {
+        crate::notify::enqueue_volunteer_approved(&txn, settings, id, &now.real_name, Utc::now())
+            .await?;
+    }
     txn.commit().await?;
     Ok(VolunteerView::new(now, true))
 }

@@ -34,6 +34,8 @@ pub struct UserView {
     pub team_id: Option<Uuid>,
     /// The volunteer record of a volunteer.
     pub volunteer_id: Option<Uuid>,
+    /// Whether non-urgent mail is sent (escalations are sent regardless).
+    pub notify_non_urgent: bool,
 }
 
 impl UserView {
@@ -49,6 +51,7 @@ impl UserView {
             department_id: u.department_id,
             team_id: u.team_id,
             volunteer_id: u.volunteer_id,
+            notify_non_urgent: u.notify_non_urgent,
         }
     }
 }
@@ -216,4 +219,47 @@ pub async fn user(db: &DatabaseConnection, id: Uuid) -> ApiResult<users::Model> 
         .one(db)
         .await?
         .ok_or_else(|| ApiError::unauthorized("auth.invalid", "the account no longer exists"))
+}
+
+/// A change to one's own account: `email` (`Some(None)` removes it) and the non-urgent mail
+/// switch; what is `None` stays as it is.
+#[derive(Debug, Default)]
+pub struct OwnSettings {
+    /// The new email, or `Some(None)` to remove it.
+    pub email: Option<Option<String>>,
+    /// Whether to receive non-urgent mail.
+    pub notify_non_urgent: Option<bool>,
+}
+
+/// Applies `change` to the caller's account and returns it.
+pub async fn update_own(
+    db: &DatabaseConnection,
+    id: Uuid,
+    change: OwnSettings,
+) -> ApiResult<users::Model> {
+    let mut update = users::Entity::update_many();
+    let mut any = false;
+    if let Some(email) = change.email {
+        update = update.col_expr(users::Column::Email, Expr::value(email));
+        any = true;
+    }
+    if let Some(on) = change.notify_non_urgent {
+        update = update.col_expr(users::Column::NotifyNonUrgent, Expr::value(on));
+        any = true;
+    }
+    if any {
+        update
+            .filter(users::Column::Id.eq(id))
+            .filter(users::Column::Active.eq(true))
+            .exec(db)
+            .await?;
+    }
+    let user = user(db, id).await?;
+    if !user.active {
+        return Err(ApiError::unauthorized(
+            "auth.invalid",
+            "the account is disabled",
+        ));
+    }
+    Ok(user)
 }

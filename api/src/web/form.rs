@@ -311,15 +311,7 @@ pub async fn post_form(
     let result = async {
         let new = parsed?;
         let acting = actors::resolve(&state.db, &Caller::Anonymous).await?;
-        svc::submit(
-            &state.db,
-            &state.settings.sla,
-            state.now(),
-            &acting,
-            new,
-            idem,
-        )
-        .await
+        svc::submit(&state.db, &state.settings, state.now(), &acting, new, idem).await
     }
     .await;
     match result {

@@ -145,6 +145,7 @@ pub async fn post_form(
         township: get("township"),
         skills: get("skills"),
         id_number: None,
+        email: get("email"),
         password: get("password"),
     };
     // The fingerprint covers what was sent, password included, as the JSON API's does.

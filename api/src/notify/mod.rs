@@ -1,0 +1,211 @@
+//! Email notifications through a transactional outbox.
+//!
+//! An action that should tell people something calls [`enqueue_for_event`] (or
+//! [`enqueue_volunteer_approved`]) inside its own transaction: the messages are rendered and
+//! stored as `pending` rows of `notifications`, so they exist exactly when the action does.
+//! [`outbox::deliver_due`] sends them later, with retries; see `docs/notifications.md`.
+
+pub mod mailer;
+pub mod outbox;
+pub mod templates;
+
+use chrono::{DateTime, Utc};
+use kepu_domain::notice::{self, Audience, MessageKind};
+use kepu_domain::{ClaimScope, EventKind, OrderFacts, Role};
+use sea_orm::sea_query::Query;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+};
+use std::collections::HashSet;
+use uuid::Uuid;
+
+pub use mailer::Mailer;
+pub use outbox::{DeliveryReport, deliver_due};
+
+use crate::config::Settings;
+use crate::entity::{notifications, orders, teams, users};
+use crate::error::ApiResult;
+use crate::views::order_state;
+use templates::{Rendered, Subject};
+
+/// One address to write to.
+#[derive(Clone, Debug)]
+struct Recipient {
+    email: String,
+    user_id: Option<Uuid>,
+}
+
+/// Writes the messages that `event` on `order` (its row after the event, `after` its facts)
+/// sends, per the table of [`notice::audience`]. Call inside the transaction of the event.
+/// Returns how many messages were queued.
+pub async fn enqueue_for_event(
+    txn: &impl ConnectionTrait,
+    settings: &Settings,
+    event: EventKind,
+    after: &OrderFacts,
+    order: &orders::Model,
+    now: DateTime<Utc>,
+) -> ApiResult<usize> {
+    let mut queued = 0;
+    let mut told: HashSet<(MessageKind, String)> = HashSet::new();
+    for (kind, audience) in notice::audience(event, after) {
+        let recipients = resolve(txn, &audience, kind.is_urgent(), order).await?;
+        if recipients.is_empty() {
+            continue;
+        }
+        let about = Subject::Order(templates::OrderFacts {
+            id: order.id,
+            tracking_code: &order.tracking_code,
+            description: &order.description,
+            state: order_state(&order.state),
+            due_at: order.due_at,
+        });
+        let rendered =
+            templates::render(kind, &about, &settings.mail.public_url, settings.timezone);
+        for r in recipients {
+            // One message per address and kind, even when a person is in two audiences.
+            if told.insert((kind, r.email.to_lowercase())) {
+                insert(txn, &r, Some(order.id), kind, &rendered, now).await?;
+                queued += 1;
+            }
+        }
+    }
+    Ok(queued)
+}
+
+/// Queues the approval message to the volunteer's account, if it has an email. Call inside the
+/// transaction of the approval.
+pub async fn enqueue_volunteer_approved(
+    txn: &impl ConnectionTrait,
+    settings: &Settings,
+    volunteer_id: Uuid,
+    real_name: &str,
+    now: DateTime<Utc>,
+) -> ApiResult<usize> {
+    let (kind, audience) = notice::volunteer_approved(volunteer_id.into());
+    let recipients = resolve_users(txn, &audience, kind.is_urgent()).await?;
+    let rendered = templates::render(
+        kind,
+        &Subject::Volunteer { real_name },
+        &settings.mail.public_url,
+        settings.timezone,
+    );
+    for r in &recipients {
+        insert(txn, r, None, kind, &rendered, now).await?;
+    }
+    Ok(recipients.len())
+}
+
+async fn insert(
+    txn: &impl ConnectionTrait,
+    to: &Recipient,
+    order_id: Option<Uuid>,
+    kind: MessageKind,
+    rendered: &Rendered,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    notifications::Entity::insert(notifications::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        recipient: Set(to.email.clone()),
+        user_id: Set(to.user_id),
+        order_id: Set(order_id),
+        kind: Set(kind.as_str().into()),
+        subject: Set(rendered.subject.clone()),
+        body_text: Set(rendered.text.clone()),
+        body_html: Set(rendered.html.clone()),
+        state: Set(outbox::PENDING.into()),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        locked_until: Set(None),
+        lock_token: Set(None),
+        last_error: Set(None),
+        created_at: Set(now),
+        sent_at: Set(None),
+    })
+    .exec_without_returning(txn)
+    .await?;
+    Ok(())
+}
+
+/// The addresses of an audience: the resident's email from the order, or accounts.
+async fn resolve(
+    txn: &impl ConnectionTrait,
+    audience: &Audience,
+    urgent: bool,
+    order: &orders::Model,
+) -> ApiResult<Vec<Recipient>> {
+    match audience {
+        Audience::Resident => Ok(order
+            .contact_email
+            .iter()
+            .filter(|e| !e.trim().is_empty())
+            .map(|e| Recipient {
+                email: e.clone(),
+                user_id: None,
+            })
+            .collect()),
+        other => resolve_users(txn, other, urgent).await,
+    }
+}
+
+/// Active accounts of an audience that have an email and, unless `urgent`, have not switched
+/// non-urgent mail off.
+async fn resolve_users(
+    txn: &impl ConnectionTrait,
+    audience: &Audience,
+    urgent: bool,
+) -> ApiResult<Vec<Recipient>> {
+    let scope = match audience {
+        Audience::StationStaff(s) => Condition::all()
+            .add(users::Column::Role.eq(Role::StationStaff.as_str()))
+            .add(users::Column::StationId.eq(s.0)),
+        Audience::DepartmentStaff(d) => Condition::all()
+            .add(users::Column::Role.eq(Role::DepartmentStaff.as_str()))
+            .add(users::Column::DepartmentId.eq(d.0)),
+        Audience::TeamLeaders(scope) => {
+            let mut active = Query::select();
+            active
+                .column(teams::Column::Id)
+                .from(teams::Entity)
+                .and_where(teams::Column::Active.eq(true));
+            match scope {
+                ClaimScope::Closed => return Ok(vec![]),
+                ClaimScope::AllActiveTeams => {}
+                ClaimScope::Teams(list) => {
+                    active.and_where(teams::Column::Id.is_in(list.iter().map(|t| t.0)));
+                }
+            }
+            Condition::all()
+                .add(users::Column::Role.eq(Role::TeamLeader.as_str()))
+                .add(users::Column::TeamId.in_subquery(active))
+        }
+        Audience::AssociationAdmins => {
+            Condition::all().add(users::Column::Role.eq(Role::AssociationAdmin.as_str()))
+        }
+        Audience::Volunteer(v) => Condition::all()
+            .add(users::Column::Role.eq(Role::Volunteer.as_str()))
+            .add(users::Column::VolunteerId.eq(v.0)),
+        Audience::Resident => return Ok(vec![]),
+    };
+    let mut query = users::Entity::find()
+        .filter(scope)
+        .filter(users::Column::Active.eq(true))
+        .filter(users::Column::Email.is_not_null());
+    if !urgent {
+        query = query.filter(users::Column::NotifyNonUrgent.eq(true));
+    }
+    Ok(query
+        .order_by_asc(users::Column::Id)
+        .all(txn)
+        .await?
+        .into_iter()
+        .filter_map(|u| {
+            u.email
+                .filter(|e| !e.trim().is_empty())
+                .map(|email| Recipient {
+                    email,
+                    user_id: Some(u.id),
+                })
+        })
+        .collect())
+}
