@@ -197,7 +197,32 @@ impl Page {
     /// The largest page size.
     pub const MAX: u64 = 200;
 
-    /// Parses the two parameters from a query map; anything unusable is a 422.
+    /// Reads `?limit=&cursor=` from a query, adding what is wrong to `problems` so that it is
+    /// reported with the other filters' problems.
+    pub fn from_query(
+        query: &std::collections::HashMap<String, String>,
+        problems: &mut crate::error::Problems,
+    ) -> Option<Self> {
+        let parsed = Self::parse(
+            query.get("limit").map(String::as_str),
+            query.get("cursor").map(String::as_str),
+        );
+        match parsed {
+            Ok(page) => Some(page),
+            Err(ApiError::Validation(errors)) => {
+                errors
+                    .into_iter()
+                    .for_each(|e| problems.add(e.field, e.message));
+                None
+            }
+            Err(_) => {
+                problems.add("limit", "无效的分页参数");
+                None
+            }
+        }
+    }
+
+    /// Parses the two parameters; anything unusable is a 422.
     pub fn parse(limit: Option<&str>, cursor: Option<&str>) -> ApiResult<Self> {
         let limit = match limit {
             None | Some("") => Self::DEFAULT,

@@ -9,6 +9,7 @@ pub mod db;
 pub mod entity;
 pub mod error;
 pub mod extract;
+pub mod html;
 pub mod notify;
 pub mod routes;
 pub mod seed;

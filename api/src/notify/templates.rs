@@ -1,6 +1,7 @@
 //! Every message the service sends, in Chinese, as plain text and HTML: all user-facing mail
 //! wording lives in this one file. Each order message carries the tracking code and a link.
 
+use crate::html::escape;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use kepu_domain::OrderState;
@@ -188,22 +189,6 @@ fn shorten(s: &str, max: usize) -> String {
     let mut out: String = flat.chars().take(max).collect();
     if flat.chars().count() > max {
         out.push('…');
-    }
-    out
-}
-
-/// Escapes text for HTML element content and attribute values.
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
     }
     out
 }

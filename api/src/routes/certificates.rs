@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult, Problem, Problems};
 use crate::extract::Caller;
+use crate::html::escape;
 use crate::service::certificates::{self as svc, Certificate};
 use crate::state::{AppState, Limited};
 
@@ -24,22 +25,6 @@ color:#8b0000;font-size:2em;margin:0 0 32px}p{font-size:1.15em;line-height:2}\
 dl{display:grid;grid-template-columns:9em 1fr;gap:8px 16px;font-size:1.05em}dt{color:#555}\
 dd{margin:0}.sign{text-align:right;margin-top:48px}.code{font-family:monospace;font-size:1.1em}\
 .ok{color:#0a6b2d}.bad{color:#a40000}@media print{body{padding:0}main{border-color:#000}}";
-
-/// Escapes text for HTML.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 fn page(status: actix_web::http::StatusCode, title: &str, body: &str) -> HttpResponse {
     HttpResponse::build(status)

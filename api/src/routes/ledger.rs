@@ -40,21 +40,6 @@ async fn ledger_actor(state: &AppState, caller: &Caller) -> ApiResult<Acting> {
     actors::resolve(&state.db, caller).await
 }
 
-/// Parses `?limit=&cursor=` into `p`.
-pub fn page_into(p: &mut Problems, q: &HashMap<String, String>) -> ApiResult<Option<Page>> {
-    match Page::parse(
-        q.get("limit").map(String::as_str),
-        q.get("cursor").map(String::as_str),
-    ) {
-        Ok(page) => Ok(Some(page)),
-        Err(ApiError::Validation(errors)) => {
-            errors.into_iter().for_each(|e| p.add(e.field, e.message));
-            Ok(None)
-        }
-        Err(other) => Err(other),
-    }
-}
-
 fn optional_id(p: &mut Problems, q: &HashMap<String, String>, field: &str) -> Option<Uuid> {
     q.get(field)
         .filter(|s| !s.is_empty())
@@ -91,7 +76,7 @@ pub async fn list_service_records(
     });
     let volunteer_id = optional_id(&mut p, q, "volunteer_id");
     let order_id = optional_id(&mut p, q, "order_id");
-    let page = page_into(&mut p, q)?;
+    let page = Page::from_query(q, &mut p);
     let page = p.finish(|| page)?;
     let filter = RecordFilter {
         state: record_state,

@@ -56,11 +56,8 @@ pub async fn list_notifications(
             .map(String::as_str)
             .filter(|s| !s.is_empty()),
     );
-    p.into_result()?;
-    let page = Page::parse(
-        query.get("limit").map(String::as_str),
-        query.get("cursor").map(String::as_str),
-    )?;
+    let page = Page::from_query(&query, &mut p);
+    let page = p.finish(|| page)?;
     Ok(HttpResponse::Ok().json(outbox::list(&state.db, st, order_id, &page).await?))
 }
 

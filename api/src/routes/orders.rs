@@ -264,17 +264,7 @@ pub async fn list_orders(
             OrderSort::Newest
         }
     };
-    let page = match Page::parse(
-        q.get("limit").map(String::as_str),
-        q.get("cursor").map(String::as_str),
-    ) {
-        Ok(page) => Some(page),
-        Err(ApiError::Validation(errors)) => {
-            errors.into_iter().for_each(|e| p.add(e.field, e.message));
-            None
-        }
-        Err(other) => return Err(other),
-    };
+    let page = Page::from_query(q, &mut p);
     let page = p.finish(|| page)?;
     let filter = OrderFilter {
         state: state_filter,

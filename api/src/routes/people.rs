@@ -218,11 +218,8 @@ pub async fn list_volunteers(
             s.parse::<VolunteerState>().map_err(|_| "没有这个状态"),
         )
     });
-    p.into_result()?;
-    let page = Page::parse(
-        query.get("limit").map(String::as_str),
-        query.get("cursor").map(String::as_str),
-    )?;
+    let page = Page::from_query(&query, &mut p);
+    let page = p.finish(|| page)?;
     Ok(HttpResponse::Ok().json(svc::list_volunteers(&state.db, st, &page).await?))
 }
 

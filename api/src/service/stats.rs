@@ -24,32 +24,36 @@ use crate::error::ApiResult;
 /// concurrent transactions lock counter rows in one order.
 pub async fn apply(db: &impl ConnectionTrait, deltas: &Deltas) -> ApiResult<()> {
     for (key, n) in deltas.iter() {
-        stat_totals::Entity::insert(stat_totals::ActiveModel {
-            metric: Set(key.metric.as_str().to_owned()),
-            township_code: Set(key.township.clone()),
-            year: Set(key.year),
-            theme_code: Set(key.theme.clone()),
-            target_group_code: Set(key.target_group.clone()),
-            value: Set(n),
-        })
-        .on_conflict(
-            OnConflict::columns([
-                stat_totals::Column::Metric,
-                stat_totals::Column::TownshipCode,
-                stat_totals::Column::Year,
-                stat_totals::Column::ThemeCode,
-                stat_totals::Column::TargetGroupCode,
-            ])
-            .value(
-                stat_totals::Column::Value,
-                Expr::cust("stat_totals.value + excluded.value"),
+        stat_totals::Entity::insert(row(key, n))
+            .on_conflict(
+                OnConflict::columns([
+                    stat_totals::Column::Metric,
+                    stat_totals::Column::TownshipCode,
+                    stat_totals::Column::Year,
+                    stat_totals::Column::ThemeCode,
+                    stat_totals::Column::TargetGroupCode,
+                ])
+                .value(
+                    stat_totals::Column::Value,
+                    Expr::cust("stat_totals.value + excluded.value"),
+                )
+                .to_owned(),
             )
-            .to_owned(),
-        )
-        .exec_without_returning(db)
-        .await?;
+            .exec_without_returning(db)
+            .await?;
     }
     Ok(())
+}
+
+fn row(key: &TotalKey, value: i64) -> stat_totals::ActiveModel {
+    stat_totals::ActiveModel {
+        metric: Set(key.metric.as_str().to_owned()),
+        township_code: Set(key.township.clone()),
+        year: Set(key.year),
+        theme_code: Set(key.theme.clone()),
+        target_group_code: Set(key.target_group.clone()),
+        value: Set(value),
+    }
 }
 
 /// Moves a volunteer's confirmed hours served in `year` by `halves` (negative for a reversal)
@@ -561,7 +565,13 @@ pub async fn rebuild(db: &DatabaseConnection) -> ApiResult<()> {
     let txn = db.begin().await?;
     let computed = recompute(&txn).await?;
     stat_totals::Entity::delete_many().exec(&txn).await?;
-    apply(&txn, &computed).await?;
+    // The table is empty now: plain multi-row inserts, a thousand keys a statement.
+    let rows: Vec<stat_totals::ActiveModel> = computed.iter().map(|(k, n)| row(k, n)).collect();
+    for chunk in rows.chunks(1000) {
+        stat_totals::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(&txn)
+            .await?;
+    }
     let run = |sql: String| Statement::from_string(b, sql);
     txn.execute_raw(run(
         "UPDATE volunteers SET confirmed_halves = 0, pending_halves = 0 \
