@@ -101,6 +101,9 @@ pub async fn generate(db: &DatabaseConnection, scale: Scale) -> anyhow::Result<(
         .await?;
     if existing >= scale.volunteers {
         println!("generate: {existing} volunteers already there; keeping the data");
+        kepu_api::service::stats::ensure_built(db)
+            .await
+            .map_err(|e| anyhow::anyhow!("building totals: {e}"))?;
         return Ok(());
     }
     let started = Instant::now();

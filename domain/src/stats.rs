@@ -103,10 +103,17 @@ impl Deltas {
                 theme: theme.to_owned(),
                 target_group: group.to_owned(),
             };
-            let value = self.0.entry(key).or_insert(0);
-            *value += n;
+            self.bump(key, n);
         }
-        self.0.retain(|_, v| *v != 0);
+    }
+
+    /// Adds `n` to one key, dropping it when it comes to zero (never a scan of the map).
+    fn bump(&mut self, key: TotalKey, n: i64) {
+        let value = self.0.entry(key.clone()).or_insert(0);
+        *value += n;
+        if *value == 0 {
+            self.0.remove(&key);
+        }
     }
 
     /// `n` volunteers of `township` became approved (negative: stopped being approved).
@@ -151,9 +158,8 @@ impl Deltas {
     /// Adds every change of `other`.
     pub fn merge(&mut self, other: Deltas) {
         for (key, n) in other.0 {
-            *self.0.entry(key).or_insert(0) += n;
+            self.bump(key, n);
         }
-        self.0.retain(|_, v| *v != 0);
     }
 
     /// The changes, in key order.

@@ -631,3 +631,128 @@ pub fn today() -> chrono::NaiveDate {
         .with_timezone(&chrono_tz_shanghai())
         .date_naive()
 }
+
+/// A valid 18-character ID number: `first17` digits and their ISO 7064 MOD 11-2 check digit.
+pub fn id_number(first17: &str) -> String {
+    const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    const CHECK: &[u8; 11] = b"10X98765432";
+    assert_eq!(first17.len(), 17, "seventeen digits");
+    let sum: u32 = first17
+        .bytes()
+        .zip(WEIGHTS)
+        .map(|(b, w)| u32::from(b - b'0') * w)
+        .sum();
+    format!("{first17}{}", char::from(CHECK[(sum % 11) as usize]))
+}
+
+/// A response read as raw bytes: status, headers, body.
+#[derive(Debug)]
+pub struct RawReply {
+    /// Status.
+    pub status: StatusCode,
+    /// Headers.
+    pub headers: reqwest::header::HeaderMap,
+    /// The body as sent.
+    pub bytes: Vec<u8>,
+}
+
+impl RawReply {
+    /// A header's value as text ("" when absent).
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
+    /// The body as UTF-8 text.
+    pub fn text(&self) -> String {
+        String::from_utf8(self.bytes.clone()).expect("a UTF-8 body")
+    }
+
+    /// The body as JSON (`Null` when it is not JSON).
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.bytes).unwrap_or(Value::Null)
+    }
+}
+
+impl TestApp {
+    /// GET with an optional bearer token and `Accept` header, keeping the body as bytes (files,
+    /// HTML pages).
+    pub async fn get_raw(&self, path: &str, token: Option<&str>, accept: Option<&str>) -> RawReply {
+        let mut req = self.client.get(format!("{}{}", self.address, path));
+        if let Some(token) = token {
+            req = req.header("Authorization", format!("Bearer {token}"));
+        }
+        if let Some(accept) = accept {
+            req = req.header("Accept", accept);
+        }
+        let resp = req.send().await.expect("request failed");
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let bytes = resp.bytes().await.expect("read body").to_vec();
+        RawReply {
+            status,
+            headers,
+            bytes,
+        }
+    }
+
+    /// Registers a volunteer with this name, phone and optional ID number in `xini`, approves
+    /// them and adds them to `team`; returns the volunteer id.
+    pub async fn member_with(
+        &self,
+        team: &str,
+        real_name: &str,
+        phone: &str,
+        id_number: Option<&str>,
+    ) -> String {
+        let admin = self.admin().await;
+        let mut body = json!({"real_name": real_name, "phone": phone, "township": "xini", "password": "password-123"});
+        if let Some(n) = id_number {
+            body["id_number"] = json!(n);
+        }
+        let v = self
+            .post("/api/v1/volunteers", &body, None)
+            .await
+            .expect(201);
+        let id = v["id"].as_str().expect("volunteer id").to_owned();
+        self.post(
+            &format!("/api/v1/volunteers/{id}/approve"),
+            &json!({}),
+            Some(&admin),
+        )
+        .await
+        .expect(200);
+        self.post(
+            &format!("/api/v1/teams/{team}/members"),
+            &json!({"volunteer_id": id}),
+            Some(&admin),
+        )
+        .await
+        .expect(201);
+        id
+    }
+
+    /// Takes a ledger `action` (`confirm`, `dispute`, `reverse`) on record `id` as the
+    /// association and returns the body of the expected `status`.
+    pub async fn ledger_as_admin(&self, id: &str, action: &str, body: Value, status: u16) -> Value {
+        self.post(
+            &format!("/api/v1/service-records/{id}/{action}"),
+            &body,
+            Some(&self.admin().await),
+        )
+        .await
+        .expect(status)
+    }
+}
+
+/// The id of `volunteer`'s service (not reversal) record among `records`.
+pub fn service_record_of(records: &[Value], volunteer: &str) -> String {
+    records
+        .iter()
+        .find(|r| r["volunteer_id"] == volunteer && r["kind"] == "service")
+        .and_then(|r| r["id"].as_str())
+        .unwrap_or_else(|| panic!("no service record of {volunteer} in {records:?}"))
+        .to_owned()
+}

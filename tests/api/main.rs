@@ -7,9 +7,12 @@ mod helpers;
 mod mail_server;
 
 mod auth;
+mod certificates;
 mod concurrency;
 mod conventions;
 mod deadlines;
+mod exports;
+mod import;
 mod ledger;
 mod lifecycle;
 mod migrations;

@@ -33,6 +33,9 @@ enum Who {
     OtherLeader,
     /// A volunteer's own account.
     Volunteer,
+    /// The account of the cast's volunteer, whose hours, records and certificate are asked
+    /// about (only in [`LEDGER_COLUMNS`]).
+    OwnVolunteer,
     /// The association.
     Admin,
 }
@@ -56,6 +59,7 @@ const EVERYONE: [Who; 11] = [
 fn meaning(status: u16) -> &'static str {
     match status {
         200 => "allowed",
+        201 => "allowed, and made something",
         401 => "no usable credentials",
         403 => "in scope, but without the right",
         404 => "outside the caller's scope",
@@ -81,6 +85,8 @@ struct World {
     allowed_leader: String,
     /// A volunteer account's token.
     volunteer: String,
+    /// The cast's volunteer's own account.
+    own_volunteer: String,
     /// The resident token of an unrelated order.
     stranger: String,
 }
@@ -133,6 +139,9 @@ impl World {
         let (other_team_id, other_leader) = app.team().await;
         let (allowed_team_id, allowed_leader) = app.team().await;
         let volunteer = volunteer_account(app).await;
+        let own_volunteer = app
+            .user("volunteer", Some(("volunteer_id", &cast.volunteer)))
+            .await;
         let stranger = app.submit().await["resident_token"]
             .as_str()
             .expect("token")
@@ -148,6 +157,7 @@ impl World {
             allowed_team_id,
             allowed_leader,
             volunteer,
+            own_volunteer,
             stranger,
         }
     }
@@ -166,6 +176,7 @@ impl World {
             Who::Leader => bearer(&self.cast.leader),
             Who::OtherLeader => bearer(&self.other_leader),
             Who::Volunteer => bearer(&self.volunteer),
+            Who::OwnVolunteer => bearer(&self.own_volunteer),
             Who::Admin => bearer(&self.admin),
         }
     }
@@ -632,4 +643,175 @@ async fn administration_is_for_the_association_only() {
             reply.body
         );
     }
+}
+
+/// The columns of the ledger, figures and outbox matrix, in order.
+const LEDGER_COLUMNS: [Who; 12] = [
+    Who::Anonymous,
+    Who::Resident,
+    Who::OtherResident,
+    Who::Station,
+    Who::OtherStation,
+    Who::Department,
+    Who::OtherDepartment,
+    Who::Leader,
+    Who::OtherLeader,
+    Who::Volunteer,
+    Who::OwnVolunteer,
+    Who::Admin,
+];
+
+/// What a row of [`LEDGER_MATRIX`] is asked about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Target {
+    /// Nothing in particular.
+    None,
+    /// A pending record of the cast's volunteer (each success gets a fresh one).
+    Pending,
+    /// A confirmed record of the cast's volunteer (each success gets a fresh one).
+    Confirmed,
+    /// The cast's volunteer.
+    Volunteer,
+    /// An outbox message id no message has.
+    Notification,
+}
+
+/// One endpoint, and the status for each column of [`LEDGER_COLUMNS`].
+struct Endpoint {
+    method: &'static str,
+    path: &'static str,
+    target: Target,
+    body: Option<&'static str>,
+    expected: [u16; 12],
+}
+
+#[rustfmt::skip]
+const LEDGER_MATRIX: &[Endpoint] = &[
+    // `{}` in the path is the target.                                                                               anon  res  res' stn  stn' dep  dep' ldr  ldr' vol  own  adm
+    Endpoint { method: "GET",   path: "/api/v1/service-records",              target: Target::None,      body: None, expected: [401, 401, 401, 403, 403, 200, 200, 403, 403, 403, 403, 200] },
+    Endpoint { method: "GET",   path: "/api/v1/service-records/{}",           target: Target::Pending,   body: None, expected: [401, 401, 401, 403, 403, 200, 404, 403, 403, 403, 403, 200] },
+    Endpoint { method: "POST",  path: "/api/v1/service-records/{}/confirm",   target: Target::Pending,   body: Some("{}"), expected: [401, 401, 401, 403, 403, 200, 404, 403, 403, 403, 403, 200] },
+    Endpoint { method: "POST",  path: "/api/v1/service-records/{}/dispute",   target: Target::Pending,   body: Some(r#"{"reason":"时长有误"}"#), expected: [401, 401, 401, 403, 403, 200, 404, 403, 403, 403, 403, 200] },
+    Endpoint { method: "POST",  path: "/api/v1/service-records/{}/reverse",   target: Target::Confirmed, body: Some(r#"{"reason":"多记了","hours":0.5}"#), expected: [401, 401, 401, 403, 403, 403, 403, 403, 403, 403, 403, 201] },
+    Endpoint { method: "GET",   path: "/api/v1/volunteers/{}/hours",          target: Target::Volunteer, body: None, expected: [401, 401, 401, 403, 403, 403, 403, 200, 404, 404, 200, 200] },
+    Endpoint { method: "GET",   path: "/api/v1/volunteers/{}/certificate",    target: Target::Volunteer, body: None, expected: [401, 401, 401, 403, 403, 403, 403, 200, 404, 404, 200, 200] },
+    Endpoint { method: "GET",   path: "/api/v1/stats/volunteers",             target: Target::None,      body: None, expected: [401, 401, 401, 403, 403, 403, 403, 403, 403, 403, 403, 200] },
+    Endpoint { method: "GET",   path: "/api/v1/stats/indicators",             target: Target::None,      body: None, expected: [401, 401, 401, 403, 403, 403, 403, 403, 403, 403, 403, 200] },
+    Endpoint { method: "GET",   path: "/api/v1/reports/volunteers.csv",       target: Target::None,      body: None, expected: [401, 401, 401, 403, 403, 403, 403, 403, 403, 403, 403, 200] },
+    Endpoint { method: "GET",   path: "/api/v1/reports/hours.xlsx",           target: Target::None,      body: None, expected: [401, 401, 401, 403, 403, 403, 403, 403, 403, 403, 403, 200] },
+    Endpoint { method: "GET",   path: "/api/v1/reports/indicators.csv",       target: Target::None,      body: None, expected: [401, 401, 401, 403, 403, 403, 403, 403, 403, 403, 403, 200] },
+    Endpoint { method: "GET",   path: "/api/v1/notifications",                target: Target::None,      body: None, expected: [401, 401, 401, 403, 403, 403, 403, 403, 403, 403, 403, 200] },
+    // The role is checked before the message is looked for: only the association learns that
+    // there is no such message.
+    Endpoint { method: "POST",  path: "/api/v1/notifications/{}/retry",       target: Target::Notification, body: Some("{}"), expected: [401, 401, 401, 403, 403, 403, 403, 403, 403, 403, 403, 404] },
+    // Everyone signed in keeps their own settings.
+    Endpoint { method: "PATCH", path: "/api/v1/me",                           target: Target::None,      body: Some(r#"{"notify_non_urgent":true}"#), expected: [401, 401, 401, 200, 200, 200, 200, 200, 200, 200, 200, 200] },
+];
+
+/// Records of the cast's volunteer: a completed order crediting them and `extra` more members
+/// of the cast's team (one record each), all pending. Returns the record ids.
+async fn fresh_records(app: &TestApp, w: &World, extra: &[String]) -> Vec<String> {
+    let mut credited: Vec<(&str, f64)> = vec![(w.cast.volunteer.as_str(), 0.5)];
+    credited.extend(extra.iter().map(|v| (v.as_str(), 0.5)));
+    let order = w
+        .cast
+        .complete_with(app, json!({}), today(), 10, &credited)
+        .await;
+    let records = app.records_of(&order).await;
+    std::iter::once(&w.cast.volunteer)
+        .chain(extra)
+        .map(|v| service_record_of(&records, v))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_ledger_figures_exports_certificates_and_outbox_answer_every_caller() {
+    let app = spawn_app().await;
+    let w = World::new(&app).await;
+    // Enough members of the cast's team for one record per success.
+    let mut extra = Vec::new();
+    for _ in 0..4 {
+        extra.push(app.member(&w.cast.team_id).await);
+    }
+    let mut pool = fresh_records(&app, &w, &extra).await;
+    // The shared records, for refusals: the cast's volunteer's, pending and confirmed.
+    let pending = pool.remove(0);
+    let mut confirmed_pool = fresh_records(&app, &w, &extra[..1]).await;
+    for id in &confirmed_pool {
+        app.ledger_as_admin(id, "confirm", json!({}), 200).await;
+    }
+    let confirmed = confirmed_pool.remove(0);
+    let (_, resident) = w.cast.order_in(&app, "submitted").await;
+    let no_message = "0190a5f0-0000-7000-8000-000000000000";
+
+    for row in LEDGER_MATRIX {
+        let shared = match row.target {
+            Target::None => String::new(),
+            Target::Pending => pending.clone(),
+            Target::Confirmed => confirmed.clone(),
+            Target::Volunteer => w.cast.volunteer.clone(),
+            Target::Notification => no_message.to_owned(),
+        };
+        let before = match row.target {
+            Target::Pending | Target::Confirmed => Some(
+                app.get(&format!("/api/v1/service-records/{shared}"), Some(&w.admin))
+                    .await
+                    .expect(200),
+            ),
+            _ => None,
+        };
+        for (who, &expected) in LEDGER_COLUMNS.iter().zip(&row.expected) {
+            // A success that changes a record gets a fresh one.
+            let target = match (row.target, row.method, expected) {
+                (Target::Pending, "POST", 200) => pool.pop().expect("a fresh pending record"),
+                (Target::Confirmed, "POST", 201) => {
+                    confirmed_pool.pop().expect("a fresh confirmed record")
+                }
+                _ => shared.clone(),
+            };
+            let path = row.path.replace("{}", &target);
+            let method = Method::from_bytes(row.method.as_bytes()).unwrap();
+            let body: Option<Value> = row.body.map(|b| serde_json::from_str(b).unwrap());
+            let auth = w.auth(*who, &resident);
+            let reply = app
+                .request(method, &path, body.as_ref(), auth.as_deref())
+                .await;
+            let case = format!(
+                "{} {} as {who:?}: expected {expected} ({})",
+                row.method,
+                row.path,
+                meaning(expected)
+            );
+            assert_eq!(
+                reply.status.as_u16(),
+                expected,
+                "{case}; body: {}",
+                reply.body
+            );
+            if expected >= 400 {
+                assert!(
+                    reply.body["code"].is_string(),
+                    "{case}: a problem document, got {}",
+                    reply.body
+                );
+            }
+        }
+        if let Some(before) = before {
+            let after = app
+                .get(&format!("/api/v1/service-records/{shared}"), Some(&w.admin))
+                .await
+                .expect(200);
+            assert_eq!(
+                (&after["state"], &after["history"]),
+                (&before["state"], &before["history"]),
+                "{} {}: refused attempts left the record as it was",
+                row.method,
+                row.path
+            );
+        }
+    }
+    assert!(
+        pool.is_empty() && confirmed_pool.is_empty(),
+        "every fresh record used"
+    );
 }

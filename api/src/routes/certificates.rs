@@ -79,7 +79,7 @@ fn facts(c: &Certificate) -> String {
         stars = stars_text(c.cert.star_level),
         number = escape(&c.cert.number),
         issuer = escape(&c.cert.issuer),
-        date = c.cert.issued_at.format("%Y年%m月%d日"),
+        date = c.issued_on.format("%Y年%m月%d日"),
     )
 }
 
@@ -141,7 +141,7 @@ pub async fn volunteer_certificate(
         hours = hours_text(c.cert.confirmed_halves),
         facts = facts(&c),
         issuer = escape(&c.cert.issuer),
-        date = c.cert.issued_at.format("%Y年%m月%d日"),
+        date = c.issued_on.format("%Y年%m月%d日"),
         code = escape(&c.cert.code),
         url = escape(&verify_url),
     );
@@ -162,7 +162,7 @@ pub async fn verify_certificate(
     state
         .limits
         .check(Limited::Track, super::auth::client_ip(&req))?;
-    let found = svc::find(&state.db, &path).await?;
+    let found = svc::find(&state.db, state.settings.timezone, &path).await?;
     let wants_json = req
         .headers()
         .get(header::ACCEPT)

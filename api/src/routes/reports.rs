@@ -38,7 +38,12 @@ pub async fn export_report(
     };
     let table = match report {
         Report::Volunteers => {
-            svc::volunteers_table(&state.db, &state.settings.star_thresholds).await?
+            svc::volunteers_table(
+                &state.db,
+                &state.settings.star_thresholds,
+                state.settings.timezone,
+            )
+            .await?
         }
         Report::Hours => svc::hours_table(&state.db).await?,
         Report::Indicators => {

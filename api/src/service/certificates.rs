@@ -2,6 +2,7 @@
 //! holding the verification code can check one is genuine.
 
 use chrono::{Datelike, NaiveDate};
+use chrono_tz::Tz;
 use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
@@ -21,6 +22,8 @@ pub struct Certificate {
     pub volunteer_name: String,
     /// Their township's name.
     pub township_name: String,
+    /// The day it was issued, in the deployment's time zone.
+    pub issued_on: NaiveDate,
 }
 
 /// A verification code: 16 random hex digits in groups of four (64 bits; the page that checks
@@ -50,7 +53,11 @@ pub fn normalise_code(raw: &str) -> Option<String> {
     })
 }
 
-async fn with_names(db: &DatabaseConnection, cert: certificates::Model) -> ApiResult<Certificate> {
+async fn with_names(
+    db: &DatabaseConnection,
+    tz: Tz,
+    cert: certificates::Model,
+) -> ApiResult<Certificate> {
     let volunteer = volunteers::Entity::find_by_id(cert.volunteer_id)
         .one(db)
         .await?
@@ -60,6 +67,7 @@ async fn with_names(db: &DatabaseConnection, cert: certificates::Model) -> ApiRe
         .await?
         .map_or(volunteer.township_code, |t| t.name_zh);
     Ok(Certificate {
+        issued_on: cert.issued_at.with_timezone(&tz).date_naive(),
         cert,
         volunteer_name: volunteer.real_name,
         township_name,
@@ -100,7 +108,7 @@ pub async fn issue(
         .one(db)
         .await?;
     if let Some(cert) = existing {
-        return with_names(db, cert).await;
+        return with_names(db, state.settings.timezone, cert).await;
     }
     let now = state.now();
     let today = state.today();
@@ -131,11 +139,11 @@ pub async fn issue(
     })
     .exec_with_returning(db)
     .await?;
-    with_names(db, cert).await
+    with_names(db, state.settings.timezone, cert).await
 }
 
 /// The certificate with this verification code, if genuine.
-pub async fn find(db: &DatabaseConnection, code: &str) -> ApiResult<Option<Certificate>> {
+pub async fn find(db: &DatabaseConnection, tz: Tz, code: &str) -> ApiResult<Option<Certificate>> {
     let Some(code) = normalise_code(code) else {
         return Ok(None);
     };
@@ -144,7 +152,7 @@ pub async fn find(db: &DatabaseConnection, code: &str) -> ApiResult<Option<Certi
         .one(db)
         .await?
     {
-        Some(cert) => Ok(Some(with_names(db, cert).await?)),
+        Some(cert) => Ok(Some(with_names(db, tz, cert).await?)),
         None => Ok(None),
     }
 }

@@ -122,8 +122,12 @@ async fn township_names(db: &DatabaseConnection) -> ApiResult<HashMap<String, St
 /// Rows are read in pages of this many, in id order.
 const BATCH: u64 = 5_000;
 
-/// Every volunteer with their sums and star level.
-pub async fn volunteers_table(db: &DatabaseConnection, stars: &StarThresholds) -> ApiResult<Table> {
+/// Every volunteer with their sums and star level; dates in the deployment's time zone `tz`.
+pub async fn volunteers_table(
+    db: &DatabaseConnection,
+    stars: &StarThresholds,
+    tz: chrono_tz::Tz,
+) -> ApiResult<Table> {
     let towns = township_names(db).await?;
     let mut rows = Vec::new();
     let mut after: Option<Uuid> = None;
@@ -151,7 +155,7 @@ pub async fn volunteers_table(db: &DatabaseConnection, stars: &StarThresholds) -
                 Cell::Number(confirmed),
                 Cell::Number(v.pending_halves as f64 / 2.0),
                 Cell::Number(f64::from(stars.level(confirmed))),
-                Cell::Date(v.created_at.date_naive()),
+                Cell::Date(v.created_at.with_timezone(&tz).date_naive()),
             ]);
         }
     }
