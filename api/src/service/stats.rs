@@ -7,17 +7,17 @@ use kepu_domain::stats::{
     ALL_TOWNSHIPS, ALL_YEARS, Deltas, IndicatorRule, Metric, OrderCell, TotalKey, activity_change,
     progress,
 };
-use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait,
     FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Set, Statement, TransactionTrait,
 };
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::entity::{indicators, stat_totals, townships, volunteer_years, volunteers};
+use crate::entity::{indicators, stat_totals, volunteer_years, volunteers};
 use crate::error::ApiResult;
 
 /// Adds `deltas` to the counters, inside the caller's transaction. Keys come sorted, so
@@ -140,61 +140,102 @@ pub async fn volunteer_stats(
     township: Option<&str>,
     year: i32,
 ) -> ApiResult<VolunteerStats> {
-    let mut q = stat_totals::Entity::find()
-        .select_only()
-        .column(stat_totals::Column::TownshipCode)
-        .column(stat_totals::Column::Metric)
-        .column(stat_totals::Column::Value)
-        .filter(
-            Expr::col(stat_totals::Column::Metric)
-                .is_in([
-                    Metric::ApprovedVolunteers.as_str(),
-                    Metric::ConfirmedHalves.as_str(),
-                ])
-                .and(stat_totals::Column::Year.eq(ALL_YEARS))
-                .or(stat_totals::Column::Metric
-                    .eq(Metric::ActiveVolunteers.as_str())
-                    .and(stat_totals::Column::Year.eq(year))),
-        );
-    if let Some(t) = township {
-        q = q.filter(stat_totals::Column::TownshipCode.eq(t));
-    }
-    let mut figures: HashMap<(String, Metric), i64> = HashMap::new();
-    for (township, metric, value) in q.into_tuple::<(String, String, i64)>().all(db).await? {
-        if let Ok(metric) = metric.parse::<Metric>() {
-            *figures.entry((township, metric)).or_insert(0) += value;
-        }
-    }
-    let get = |t: &str, m: Metric| figures.get(&(t.to_owned(), m)).copied().unwrap_or(0);
-    let total = township.unwrap_or(ALL_TOWNSHIPS);
-    let mut towns = townships::Entity::find().order_by_asc(townships::Column::Position);
-    if let Some(t) = township {
-        towns = towns.filter(townships::Column::Code.eq(t));
-    }
-    let by_township = towns
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|t| TownshipFigures {
-            approved: get(&t.code, Metric::ApprovedVolunteers),
-            confirmed_hours: get(&t.code, Metric::ConfirmedHalves) as f64 / 2.0,
-            active_this_year: get(&t.code, Metric::ActiveVolunteers),
-            township: t.code,
-            name_zh: t.name_zh,
-        })
-        .collect();
-    let approved = get(total, Metric::ApprovedVolunteers);
+    let b = db.get_database_backend();
+    // One row per township: its three figures summed in the database, names joined.
+    let (approved_m, hours_m, active_m) = (
+        Metric::ApprovedVolunteers.as_str(),
+        Metric::ConfirmedHalves.as_str(),
+        Metric::ActiveVolunteers.as_str(),
+    );
+    let figure = |metric: &str, alias: &str| {
+        format!(
+            "CAST(COALESCE(SUM(CASE WHEN s.metric = '{metric}' THEN s.value END), 0) AS BIGINT) \
+             AS {alias}"
+        )
+    };
+    let select = format!(
+        "{}, {}, {}",
+        figure(approved_m, "approved"),
+        figure(hours_m, "halves"),
+        figure(active_m, "active")
+    );
+    let wanted = format!(
+        "((s.metric IN ('{approved_m}', '{hours_m}') AND s.year = {ALL_YEARS}) \
+         OR (s.metric = '{active_m}' AND s.year = {year}))"
+    );
+    let (filter, values): (String, Vec<sea_orm::Value>) = match township {
+        Some(t) => (
+            format!("WHERE t.code = {}", placeholder(b)),
+            vec![t.to_owned().into()],
+        ),
+        None => (String::new(), vec![]),
+    };
+    let by_township = TownshipRow::find_by_statement(Statement::from_sql_and_values(
+        b,
+        format!(
+            "SELECT t.code AS township, t.name_zh AS name_zh, {select} \
+             FROM townships t LEFT JOIN stat_totals s ON s.township_code = t.code AND {wanted} \
+             {filter} GROUP BY t.code, t.name_zh, t.position ORDER BY t.position, t.code"
+        ),
+        values,
+    ))
+    .all(db)
+    .await?;
+    let whole = TotalsRow::find_by_statement(Statement::from_sql_and_values(
+        b,
+        format!(
+            "SELECT {select} FROM stat_totals s WHERE s.township_code = {} AND {wanted}",
+            placeholder(b)
+        ),
+        vec![township.unwrap_or(ALL_TOWNSHIPS).to_owned().into()],
+    ))
+    .one(db)
+    .await?
+    .unwrap_or_default();
     let target = volunteer_target(db).await?;
     Ok(VolunteerStats {
-        approved,
+        approved: whole.approved,
         target,
-        progress: progress(approved as f64, target),
-        by_township,
-        confirmed_hours: get(total, Metric::ConfirmedHalves) as f64 / 2.0,
-        active_this_year: get(total, Metric::ActiveVolunteers),
+        progress: progress(whole.approved as f64, target),
+        by_township: by_township
+            .into_iter()
+            .map(|t| TownshipFigures {
+                township: t.township,
+                name_zh: t.name_zh,
+                approved: t.approved,
+                confirmed_hours: t.halves as f64 / 2.0,
+                active_this_year: t.active,
+            })
+            .collect(),
+        confirmed_hours: whole.halves as f64 / 2.0,
+        active_this_year: whole.active,
         year,
         township: township.map(str::to_owned),
     })
+}
+
+#[derive(Debug, FromQueryResult)]
+struct TownshipRow {
+    township: String,
+    name_zh: String,
+    approved: i64,
+    halves: i64,
+    active: i64,
+}
+
+#[derive(Debug, Default, FromQueryResult)]
+struct TotalsRow {
+    approved: i64,
+    halves: i64,
+    active: i64,
+}
+
+/// The first bind placeholder in the backend's syntax.
+fn placeholder(b: DatabaseBackend) -> &'static str {
+    match b {
+        DatabaseBackend::Postgres => "$1",
+        _ => "?",
+    }
 }
 
 /// The target of the `registered_volunteers` indicator, or of the first indicator counting
