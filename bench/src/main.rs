@@ -46,7 +46,7 @@ enum Command {
         #[arg(long, default_value_t = 1_000)]
         townships: u64,
         /// Concurrent clients.
-        #[arg(long, default_value_t = 16)]
+        #[arg(long, default_value_t = 8)]
         concurrency: usize,
         /// Requests per endpoint.
         #[arg(long, default_value_t = 2_000)]
