@@ -643,11 +643,18 @@ pub async fn rebuild(db: &DatabaseConnection) -> ApiResult<()> {
 /// Fills the totals of a database that has data but no totals yet (first start after the
 /// ledger migration). Cheap on an empty database.
 pub async fn ensure_built(db: &DatabaseConnection) -> ApiResult<()> {
-    let any = stat_totals::Entity::find().one(db).await?.is_some();
-    if !any {
-        rebuild(db).await?;
+    if is_built(db).await? {
+        return Ok(());
     }
-    Ok(())
+    match rebuild(db).await {
+        // Another instance starting at the same moment rebuilt them first.
+        Err(_) if is_built(db).await? => Ok(()),
+        other => other,
+    }
+}
+
+async fn is_built(db: &DatabaseConnection) -> ApiResult<bool> {
+    Ok(stat_totals::Entity::find().one(db).await?.is_some())
 }
 
 /// The year a date falls in (the counters' year).
