@@ -131,6 +131,9 @@ pub struct RecordFacts {
     pub department_id: Option<DepartmentId>,
     /// Hours still reversible, in half-hours (the record's own less earlier reversals).
     pub reversible_halves: i64,
+    /// Whether the order was cancelled after it was completed: its hours can no longer be
+    /// confirmed (disputing them is still allowed).
+    pub order_cancelled: bool,
 }
 
 /// Why a ledger action is refused.
@@ -153,6 +156,12 @@ pub enum LedgerRefusal {
     /// A reversal of more hours than remain, or of a reversal (422).
     #[error("nothing left to reverse")]
     NothingToReverse,
+    /// The order was cancelled, so its hours cannot be confirmed (409).
+    #[error("the order was cancelled; its hours cannot be confirmed")]
+    OrderCancelled {
+        /// The record's state now.
+        current: RecordState,
+    },
 }
 
 /// Whether `actor` may see the record: its order's department, or the association.
@@ -211,6 +220,11 @@ pub fn decide(
             action,
             current: record.state,
         })?;
+    if action == LedgerAction::Confirm && record.order_cancelled {
+        return Err(LedgerRefusal::OrderCancelled {
+            current: record.state,
+        });
+    }
     if action == LedgerAction::Reverse && (halves <= 0 || halves > record.reversible_halves) {
         return Err(LedgerRefusal::NothingToReverse);
     }
@@ -233,6 +247,7 @@ mod tests {
             kind: RecordKind::Service,
             department_id: Some(dept()),
             reversible_halves: 8,
+            order_cancelled: false,
         }
     }
 
@@ -391,6 +406,25 @@ mod tests {
                 0
             )
             .is_err()
+        );
+    }
+
+    #[test]
+    fn hours_of_a_cancelled_order_can_be_disputed_but_not_confirmed() {
+        let cancelled = RecordFacts {
+            order_cancelled: true,
+            ..record(RecordState::Pending)
+        };
+        let admin = Actor::AssociationAdmin;
+        assert_eq!(
+            decide(&cancelled, &admin, LedgerAction::Confirm, 0),
+            Err(LedgerRefusal::OrderCancelled {
+                current: RecordState::Pending
+            })
+        );
+        assert_eq!(
+            decide(&cancelled, &admin, LedgerAction::Dispute, 0),
+            Ok(RecordState::Disputed)
         );
     }
 

@@ -1158,3 +1158,42 @@ async fn racing_completions_never_credit_more_than_24_hours_a_day() {
         "{statuses:?}"
     );
 }
+
+#[tokio::test]
+async fn hours_of_an_order_cancelled_after_completion_can_be_disputed_not_confirmed() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let cast = Cast::new(&app).await;
+    let order = cast
+        .complete_with(&app, json!({}), today(), 30, &[(&cast.volunteer, 3.0)])
+        .await;
+    let rec = id(&app.records_of(&order).await[0]);
+    app.post(
+        &format!("/api/v1/orders/{order}/cancel"),
+        &json!({"reason": "重复登记的活动"}),
+        Some(&admin),
+    )
+    .await
+    .expect(200);
+
+    let refused = ledger(&app, &rec, "confirm", json!({}), Some(&cast.department)).await;
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    assert_eq!(refused.body["code"], "service_record.order_cancelled");
+    assert_eq!(refused.body["current_state"], "pending");
+    assert_eq!(app.hours_of(&cast.volunteer).await["confirmed_hours"], 0.0);
+
+    ledger(
+        &app,
+        &rec,
+        "dispute",
+        json!({"reason": "活动已取消"}),
+        Some(&cast.department),
+    )
+    .await
+    .expect(200);
+    // The cancelled session left the completed-order counters in the cancel's transaction.
+    let db = app.db().await;
+    let drift = kepu_api::service::stats::verify(&db).await.unwrap();
+    assert!(drift.is_empty(), "{drift}");
+    db.close().await.unwrap();
+}

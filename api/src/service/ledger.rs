@@ -2,13 +2,13 @@
 //! each change with its audit event and its running totals in one transaction.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use kepu_domain::DepartmentId;
 use kepu_domain::ledger::{
     self, LedgerAction, LedgerRefusal, RecordFacts, RecordKind, RecordState,
 };
 use kepu_domain::stats::Deltas;
 use kepu_domain::value::Hours;
 use kepu_domain::volunteer::StarThresholds;
+use kepu_domain::{DepartmentId, OrderState};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -283,6 +283,13 @@ pub fn refusal(r: LedgerRefusal) -> ApiError {
             ),
             current_state: current.to_string(),
         },
+        LedgerRefusal::OrderCancelled { current } => ApiError::Conflict {
+            code: "service_record.order_cancelled",
+            detail: "the order was cancelled after it was completed; its hours cannot be \
+                     confirmed, only disputed"
+                .into(),
+            current_state: current.to_string(),
+        },
         LedgerRefusal::NothingToReverse => {
             ApiError::field("hours", "冲正时长必须大于0，且不超过该记录尚未冲正的时长")
         }
@@ -298,12 +305,14 @@ async fn load(
         .one(db)
         .await?
         .ok_or(ApiError::NotFound)?;
-    let department: Option<Option<Uuid>> = orders::Entity::find_by_id(record.order_id)
+    let order: Option<(Option<Uuid>, String)> = orders::Entity::find_by_id(record.order_id)
         .select_only()
         .column(orders::Column::DepartmentId)
+        .column(orders::Column::State)
         .into_tuple()
         .one(db)
         .await?;
+    let (department, order_state) = order.unzip();
     let reversed: Option<Option<i64>> = service_records::Entity::find()
         .select_only()
         .column_as(service_records::Column::HoursHalves.sum(), "total")
@@ -324,6 +333,7 @@ async fn load(
         kind,
         department_id: department.flatten().map(DepartmentId),
         reversible_halves: i64::from(record.hours_halves) + reversed.flatten().unwrap_or(0),
+        order_cancelled: order_state.as_deref() == Some(OrderState::Cancelled.as_str()),
     };
     Ok((record, facts))
 }
