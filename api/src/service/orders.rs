@@ -489,7 +489,9 @@ async fn check_action_input(
 }
 
 /// Each volunteer must be an approved member of the claiming team, listed once, and their
-/// hours on `served_on` across all orders may not pass 24.
+/// hours on `served_on` across all orders may not pass 24. This early check names every bad
+/// field at once; `ledger::file_completion` checks the day again inside the transaction, with
+/// the volunteer's row held, which is what holds when completions race.
 async fn check_hours(
     db: &impl ConnectionTrait,
     order: &orders::Model,
