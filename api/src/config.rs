@@ -55,6 +55,9 @@ pub struct Settings {
     /// The organisation named on certificates; `None` uses the data file's
     /// `[banner] name_zh` + 科学技术协会.
     pub issuer: Option<String>,
+    /// API keys Open311 clients may post requests with (`KEPU_OPEN311_API_KEYS`, comma
+    /// separated); empty refuses every Open311 post.
+    pub open311_api_keys: Vec<String>,
 }
 
 /// How mail is sent and how often the background jobs run.
@@ -105,6 +108,7 @@ struct FileSettings {
     load_defaults: Option<bool>,
     max_connections: Option<u32>,
     log_format: Option<String>,
+    open311_api_keys: Option<String>,
     issuer: Option<String>,
 }
 
@@ -255,6 +259,15 @@ impl Settings {
             max_connections,
             json_logs,
             issuer: var("ISSUER").or(file.issuer),
+            open311_api_keys: var("OPEN311_API_KEYS")
+                .or(file.open311_api_keys)
+                .map(|v| {
+                    v.split(',')
+                        .map(|k| k.trim().to_owned())
+                        .filter(|k| !k.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default(),
         };
         settings.check()?;
         Ok(settings)
@@ -315,6 +328,7 @@ impl Settings {
             max_connections: 10,
             json_logs: false,
             issuer: None,
+            open311_api_keys: Vec::new(),
         }
     }
 }

@@ -117,6 +117,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .openapi(ApiDoc::openapi())
         .service(utoipa_actix_web::scope("/api/v1").configure(routes::api_v1))
         .configure(routes::operations)
+        .service(utoipa_actix_web::scope("/open311/v2").configure(routes::open311_v2))
         .split_for_parts()
         .1
 }
@@ -150,6 +151,7 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
                     .route("/openapi.json", web::get().to(serve_openapi)),
             )
             .configure(routes::operations)
+            .service(utoipa_actix_web::scope("/open311/v2").configure(routes::open311_v2))
             .into_app()
             .configure(crate::web::pages)
             .route(

@@ -17,6 +17,7 @@ mod ledger;
 mod lifecycle;
 mod migrations;
 mod notifications;
+mod open311;
 mod people;
 mod permissions;
 mod stats;

@@ -6,6 +6,7 @@ pub mod certificates;
 pub mod health;
 pub mod ledger;
 pub mod notifications;
+pub mod open311;
 pub mod orders;
 pub mod people;
 pub mod reference;
@@ -37,6 +38,7 @@ use crate::error::{Problem, ProblemField};
         (name = "stats", description = "Progress toward the plan's targets, exports, certificates"),
         (name = "notifications", description = "The mail outbox: parked messages and retries"),
         (name = "operations", description = "Health and metrics"),
+        (name = "open311", description = "Open311 GeoReport v2 under /open311/v2: bare arrays, errors as [{code, description}]"),
     )
 )]
 pub struct ApiDoc;
@@ -128,6 +130,16 @@ pub fn operations(cfg: &mut ServiceConfig) {
         .service(health::healthz)
         .service(health::readyz)
         .service(health::metrics);
+}
+
+/// Registers the Open311 GeoReport v2 endpoints (mounted under `/open311/v2`).
+pub fn open311_v2(cfg: &mut ServiceConfig) {
+    cfg.service(open311::discovery)
+        .service(open311::services)
+        .service(open311::service_definition)
+        .service(open311::list_requests)
+        .service(open311::create_request)
+        .service(open311::get_request);
 }
 
 /// The 404 for paths no route matches, as a problem.

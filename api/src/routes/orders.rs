@@ -155,6 +155,7 @@ pub(crate) fn parse_submit(b: SubmitBody, today: chrono::NaiveDate) -> ApiResult
             expected_attendees: expected_attendees.map(|a| a.get() as i32),
             address: address.map(|a| a.into_inner()).filter(|a| !a.is_empty()),
             location,
+            channel: None,
         })
     })
 }

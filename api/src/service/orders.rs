@@ -60,6 +60,9 @@ pub struct NewOrder {
     pub address: Option<String>,
     /// Latitude and longitude.
     pub location: Option<(f64, f64)>,
+    /// Where it came from, when the caller knows better than the actor (Open311); `None`
+    /// decides by the actor: staff enter `station` orders, everyone else `web` ones.
+    pub channel: Option<Channel>,
 }
 
 /// Checks the codes and village of a new order against the reference data; every unknown one
@@ -151,6 +154,8 @@ pub enum Channel {
     Web,
     /// Entered by staff.
     Station,
+    /// Posted by an Open311 GeoReport v2 client with an API key.
+    Open311,
 }
 
 /// Submits an order: checks references, routes it, stores it with its first event (and the
@@ -171,10 +176,10 @@ pub async fn submit(
     let sla = &settings.sla;
     let village_id = check_references(db, &new).await?;
     let station_id = route_order(db, &new.township, village_id).await?;
-    let channel = match acting.actor {
+    let channel = new.channel.unwrap_or(match acting.actor {
         Actor::StationStaff { .. } | Actor::AssociationAdmin => Channel::Station,
         _ => Channel::Web,
-    };
+    });
     let now = event_time(now);
     let id = Uuid::now_v7();
     let resident_token = auth::new_opaque_token();
@@ -249,6 +254,7 @@ fn channel_name(channel: Channel) -> &'static str {
     match channel {
         Channel::Web => "web",
         Channel::Station => "station",
+        Channel::Open311 => "open311",
     }
 }
 
