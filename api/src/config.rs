@@ -361,6 +361,14 @@ mod tests {
     }
 
     #[test]
+    fn open311_keys_are_comma_separated_and_none_by_default() -> anyhow::Result<()> {
+        assert!(from(&[])?.open311_api_keys.is_empty());
+        let s = from(&[("KEPU_OPEN311_API_KEYS", " key-one, ,key-two ")])?;
+        assert_eq!(s.open311_api_keys, vec!["key-one", "key-two"]);
+        Ok(())
+    }
+
+    #[test]
     fn production_refuses_missing_short_or_placeholder_secrets() {
         assert!(from(&[("KEPU_ENV", "production")]).is_err());
         assert!(from(&[("KEPU_ENV", "production"), ("KEPU_JWT_SECRET", "short")]).is_err());

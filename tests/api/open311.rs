@@ -483,3 +483,30 @@ async fn open311_is_in_the_openapi_document() {
     }
     assert!(doc["paths"]["/open311/v2/requests.json"]["post"].is_object());
 }
+
+#[tokio::test]
+async fn open311_large_posts_are_refused_in_the_standard_format() {
+    let app = keyed_app().await;
+    let long = "讲".repeat(30_000);
+    let mut fields = request_form(KEY, "xini");
+    fields[2] = ("description", &long);
+    let descriptions = assert_error(&post_form(&app, form(&fields)).await, 413);
+    assert!(descriptions[0].contains("64 KiB"));
+    assert_eq!(
+        get(&app, "/open311/v2/requests.json").await.json(),
+        json!([])
+    );
+}
+
+#[tokio::test]
+async fn open311_posts_share_the_submit_rate_limit() {
+    let app = spawn_app_with(|s| {
+        s.open311_api_keys = vec![KEY.into()];
+        s.rate_limit = 1;
+    })
+    .await;
+    create(&app, "xini").await;
+    let reply = post_form(&app, form(&request_form(KEY, "xini"))).await;
+    assert_error(&reply, 429);
+    assert!(!reply.header("retry-after").is_empty());
+}

@@ -9,6 +9,7 @@
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, ResponseError, get, post, web};
 use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
 use kepu_domain::order::OrderState;
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
@@ -765,16 +766,23 @@ fn key_is_valid(keys: &[String], given: Option<&str>) -> bool {
 pub async fn create_request(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Bytes,
+    mut payload: web::Payload,
 ) -> Open311Result<HttpResponse> {
     state
         .limits
         .check(Limited::Submit, super::auth::client_ip(&req))?;
-    if body.len() > MAX_BODY {
-        return Err(Open311Error::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "request bodies are limited to 64 KiB",
-        ));
+    let mut body = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| {
+            Open311Error::bad(vec!["body: the request body could not be read".into()])
+        })?;
+        if body.len() + chunk.len() > MAX_BODY {
+            return Err(Open311Error::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "request bodies are limited to 64 KiB",
+            ));
+        }
+        body.extend_from_slice(&chunk);
     }
     if state.settings.open311_api_keys.is_empty() {
         return Err(Open311Error::new(
