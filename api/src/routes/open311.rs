@@ -920,27 +920,6 @@ pub async fn create_request(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn errors_are_a_list_of_code_and_description() {
-        let err = Open311Error::bad(vec!["lat: must be a number".into(), "phone: 必填".into()]);
-        let body = err.error_response();
-        assert_eq!(body.status(), StatusCode::BAD_REQUEST);
-        let items: Vec<Open311ErrorItem> = err
-            .descriptions
-            .iter()
-            .map(|d| Open311ErrorItem {
-                code: 400,
-                description: d.clone(),
-            })
-            .collect();
-        assert_eq!(
-            serde_json::to_value(&items).unwrap_or_default(),
-            json!([{"code": 400, "description": "lat: must be a number"},
-                   {"code": 400, "description": "phone: 必填"}])
-        );
-    }
 
     #[test]
     fn terminal_states_are_closed() {
