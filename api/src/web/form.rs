@@ -13,7 +13,8 @@ use std::collections::HashMap;
 use super::i18n::Lang;
 use super::session::{Session, keep_lang};
 use super::{
-    Chrome, error_page, field_errors, html_response, lang_of, render, see_other, with_retry_after,
+    Chrome, error_page, html_response, lang_of, refused, render, see_other, valid_key,
+    with_retry_after,
 };
 use crate::error::ApiError;
 use crate::extract::Caller;
@@ -189,10 +190,6 @@ async fn form_page(
     render(builder, &page)
 }
 
-fn valid_key(key: &str) -> bool {
-    (1..=200).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic())
-}
-
 /// `GET /`: the empty form.
 pub async fn show_form(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
     form_page(
@@ -332,32 +329,10 @@ pub async fn post_form(
             session.keep_orders(&mut builder);
             builder.finish()
         }
-        Err(err @ ApiError::Validation(_)) => {
-            again(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                field_errors(lang, &err),
-                Some(t.fix_errors),
-                idem_key,
-            )
-            .await
-        }
-        // The key was used for an order with other details (the form was changed after it was
-        // sent once): this is a new request, so it gets a new key.
-        Err(ApiError::IdempotencyMismatch) => {
-            again(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                HashMap::new(),
-                Some(t.expired_form),
-                None,
-            )
-            .await
-        }
         Err(err) => {
-            let status = actix_web::ResponseError::status_code(&err);
-            if status.is_server_error() {
-                tracing::error!(error = ?err, "web submit failed");
-            }
-            again(status, HashMap::new(), Some(t.server_error), idem_key).await
+            let r = refused(lang, &err, "web submit");
+            let key = if r.keep_key { idem_key } else { None };
+            again(r.status, r.errors, Some(r.notice), key).await
         }
     }
 }

@@ -213,6 +213,55 @@ pub fn see_other(location: &str) -> HttpResponseBuilder {
     builder
 }
 
+/// Whether a form's hidden idempotency key is usable as an `Idempotency-Key`.
+pub(crate) fn valid_key(key: &str) -> bool {
+    (1..=200).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic())
+}
+
+/// How a form page answers a post the service refused.
+pub(crate) struct Refused {
+    /// The page's status.
+    pub status: StatusCode,
+    /// A message per bad field.
+    pub errors: HashMap<String, String>,
+    /// The notice at the top of the form.
+    pub notice: &'static str,
+    /// Whether the form keeps its idempotency key. A key already used with other details can
+    /// not be used again, so the form then gets a fresh one.
+    pub keep_key: bool,
+}
+
+/// The answer to `err` on a form page (`what` names the form in the log of a server error).
+pub(crate) fn refused(lang: Lang, err: &ApiError, what: &str) -> Refused {
+    let t = lang.text();
+    match err {
+        ApiError::Validation(_) => Refused {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            errors: field_errors(lang, err),
+            notice: t.fix_errors,
+            keep_key: true,
+        },
+        ApiError::IdempotencyMismatch => Refused {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            errors: HashMap::new(),
+            notice: t.expired_form,
+            keep_key: false,
+        },
+        _ => {
+            let status = actix_web::ResponseError::status_code(err);
+            if status.is_server_error() {
+                tracing::error!(error = ?err, "{what} failed");
+            }
+            Refused {
+                status,
+                errors: HashMap::new(),
+                notice: t.server_error,
+                keep_key: true,
+            }
+        }
+    }
+}
+
 /// Field errors keyed by field, in the page's language.
 pub fn field_errors(lang: Lang, err: &ApiError) -> HashMap<String, String> {
     let mut out = HashMap::new();

@@ -10,9 +10,9 @@ use std::collections::HashMap;
 use super::form::{Choice, load_lists};
 use super::session::{Session, keep_lang};
 use super::{
-    Chrome, error_page, field_errors, html_response, lang_of, render, see_other, with_retry_after,
+    Chrome, error_page, html_response, lang_of, refused, render, see_other, valid_key,
+    with_retry_after,
 };
-use crate::error::ApiError;
 use crate::routes::people::{RegisterBody, parse_register};
 use crate::service::idempotency::Idempotency;
 use crate::service::people as svc;
@@ -72,7 +72,7 @@ async fn page(
         notice,
         csrf: session.csrf.clone(),
         idem: idem
-            .filter(|k| (1..=200).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic()))
+            .filter(|k| valid_key(k))
             .unwrap_or_else(|| hex::encode(crate::auth::random_bytes::<16>())),
     };
     let mut builder = html_response(status);
@@ -161,7 +161,7 @@ pub async fn post_form(
     );
     let idem = idem_key
         .clone()
-        .filter(|k| (1..=200).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic()))
+        .filter(|k| valid_key(k))
         .map(|k| Idempotency::new("volunteers", k, &fingerprint));
     let result = match parse_register(body) {
         Ok(new) => svc::register_volunteer(&state.db, new, idem).await,
@@ -169,30 +169,10 @@ pub async fn post_form(
     };
     match result {
         Ok(_) => see_other("/volunteer/done").finish(),
-        Err(err @ ApiError::Validation(_)) => {
-            again(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                field_errors(lang, &err),
-                Some(t.fix_errors),
-                idem_key,
-            )
-            .await
-        }
-        Err(ApiError::IdempotencyMismatch) => {
-            again(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                HashMap::new(),
-                Some(t.expired_form),
-                None,
-            )
-            .await
-        }
         Err(err) => {
-            let status = actix_web::ResponseError::status_code(&err);
-            if status.is_server_error() {
-                tracing::error!(error = ?err, "web volunteer sign-up failed");
-            }
-            again(status, HashMap::new(), Some(t.server_error), idem_key).await
+            let r = refused(lang, &err, "web volunteer sign-up");
+            let key = if r.keep_key { idem_key } else { None };
+            again(r.status, r.errors, Some(r.notice), key).await
         }
     }
 }
