@@ -311,6 +311,11 @@ impl Problems {
         self.0.is_empty()
     }
 
+    /// Every problem recorded, in order.
+    pub fn into_errors(self) -> Vec<FieldError> {
+        self.0
+    }
+
     /// `Ok(value)` when nothing was recorded, else the 422 listing every problem. The value is
     /// built lazily because it usually needs the fields that were parsed successfully.
     pub fn finish<T>(self, build: impl FnOnce() -> Option<T>) -> ApiResult<T> {

@@ -182,67 +182,6 @@ fn caller_of(req: &HttpRequest) -> ApiResult<Caller> {
     }
 }
 
-/// `?limit=&cursor=` of list endpoints: limit defaults to 50, at most 200.
-#[derive(Clone, Debug)]
-pub struct Page {
-    /// Items wanted.
-    pub limit: u64,
-    /// The opaque cursor of the previous page's `next_cursor`.
-    pub cursor: Option<String>,
-}
-
-impl Page {
-    /// The default page size.
-    pub const DEFAULT: u64 = 50;
-    /// The largest page size.
-    pub const MAX: u64 = 200;
-
-    /// Reads `?limit=&cursor=` from a query, adding what is wrong to `problems` so that it is
-    /// reported with the other filters' problems.
-    pub fn from_query(
-        query: &std::collections::HashMap<String, String>,
-        problems: &mut crate::error::Problems,
-    ) -> Option<Self> {
-        let parsed = Self::parse(
-            query.get("limit").map(String::as_str),
-            query.get("cursor").map(String::as_str),
-        );
-        match parsed {
-            Ok(page) => Some(page),
-            Err(ApiError::Validation(errors)) => {
-                errors
-                    .into_iter()
-                    .for_each(|e| problems.add(e.field, e.message));
-                None
-            }
-            Err(_) => {
-                problems.add("limit", "无效的分页参数");
-                None
-            }
-        }
-    }
-
-    /// Parses the two parameters; anything unusable is a 422.
-    pub fn parse(limit: Option<&str>, cursor: Option<&str>) -> ApiResult<Self> {
-        let limit = match limit {
-            None | Some("") => Self::DEFAULT,
-            Some(raw) => match raw.parse::<u64>() {
-                Ok(n) if n >= 1 => n.min(Self::MAX),
-                _ => {
-                    return Err(ApiError::field(
-                        "limit",
-                        format!("须为1到{}的整数", Self::MAX),
-                    ));
-                }
-            },
-        };
-        Ok(Self {
-            limit,
-            cursor: cursor.filter(|c| !c.is_empty()).map(str::to_owned),
-        })
-    }
-}
-
 /// The `If-Match` header as an order version, when sent (`*` means any).
 pub fn if_match(req: &HttpRequest) -> ApiResult<Option<i64>> {
     let Some(value) = req.headers().get(header::IF_MATCH) else {
@@ -320,16 +259,5 @@ mod tests {
         }
         assert!(parse_body::<Body>(b"").is_ok());
         assert!(parse_body::<Body>(b" \n").is_ok());
-    }
-
-    #[test]
-    fn pages_default_clamp_and_refuse_nonsense() {
-        assert_eq!(Page::parse(None, None).map(|p| p.limit).ok(), Some(50));
-        assert_eq!(
-            Page::parse(Some("500"), None).map(|p| p.limit).ok(),
-            Some(200)
-        );
-        assert!(Page::parse(Some("0"), None).is_err());
-        assert!(Page::parse(Some("ten"), None).is_err());
     }
 }

@@ -5,7 +5,6 @@ use actix_web::middleware::{Compress, DefaultHeaders, from_fn};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use std::net::TcpListener;
 use std::sync::Arc;
-use std::time::Duration;
 use tracing_actix_web::TracingLogger;
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
@@ -13,9 +12,9 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::TokenKeys;
 use crate::config::{Environment, Settings};
-use crate::notify::{self, Mailer};
+use crate::notify::Mailer;
 use crate::routes::{self, ApiDoc};
-use crate::service::sweeper;
+use crate::service::orders::ResidentKeys;
 use crate::state::{AppState, Clock, RateLimits, SystemClock};
 use crate::{db, seed, telemetry};
 
@@ -56,6 +55,7 @@ impl Application {
             );
         }
         let keys = TokenKeys::new(settings.jwt_secret.as_deref())?;
+        let settings_secret = settings.jwt_secret.clone();
         let listener = TcpListener::bind(&settings.listen)?;
         let port = listener.local_addr()?.port();
         let mailer = Arc::new(Mailer::from_settings(&settings)?);
@@ -63,12 +63,13 @@ impl Application {
             db,
             limits: Arc::new(RateLimits::new(settings.rate_limit)),
             settings: Arc::new(settings),
+            resident_keys: ResidentKeys::new(settings_secret.as_deref()),
             keys,
             clock,
             mailer,
         };
         let server = serve(listener, state.clone())?;
-        start_jobs(&state);
+        crate::jobs::start(&state);
         Ok(Self {
             port,
             server,
@@ -89,24 +90,6 @@ impl Application {
     /// Serves until SIGINT/SIGTERM; in-flight requests are drained first.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
-    }
-}
-
-/// Starts the outbox worker and the SLA sweeper in the background, each unless its interval
-/// is 0 (tests drive both themselves with their own clock).
-fn start_jobs(state: &AppState) {
-    let mail = &state.settings.mail;
-    if mail.interval_secs > 0 {
-        tokio::spawn(notify::outbox::run(
-            state.clone(),
-            Duration::from_secs(mail.interval_secs),
-        ));
-    }
-    if mail.sweep_interval_secs > 0 {
-        tokio::spawn(sweeper::run(
-            state.clone(),
-            Duration::from_secs(mail.sweep_interval_secs),
-        ));
     }
 }
 

@@ -104,6 +104,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Where the outbox sends mail.
     pub mailer: Arc<crate::notify::Mailer>,
+    /// Derives the resident tokens of idempotent submits.
+    pub resident_keys: crate::service::orders::ResidentKeys,
 }
 
 impl std::fmt::Debug for TokenKeys {

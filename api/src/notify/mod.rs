@@ -25,7 +25,6 @@ pub use outbox::{DeliveryReport, deliver_due};
 use crate::config::Settings;
 use crate::entity::{notifications, orders, teams, users};
 use crate::error::ApiResult;
-use crate::views::order_state;
 use templates::{Rendered, Subject};
 
 /// One address to write to.
@@ -57,7 +56,7 @@ pub async fn enqueue_for_event(
             id: order.id,
             tracking_code: &order.tracking_code,
             description: &order.description,
-            state: order_state(&order.state),
+            state: after.state,
             due_at: order.due_at,
         });
         let rendered =

@@ -1,4 +1,5 @@
-//! The outbox worker and what administrators do with its rows.
+//! The outbox worker: delivers queued mail (what administrators do with the rows is
+//! `service::mail`).
 //!
 //! A worker claims a batch of due `pending` rows by setting a lease (`locked_until`,
 //! `lock_token`) in a short transaction. On PostgreSQL the candidate rows are read with
@@ -17,14 +18,11 @@ use sea_orm::{
     QueryOrder, QuerySelect, TransactionTrait,
 };
 use serde::Serialize;
-use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::entity::notifications;
-use crate::error::{ApiError, ApiResult};
-use crate::extract::Page;
+use crate::error::ApiResult;
 use crate::state::AppState;
-use crate::views::Paged;
 
 /// Waiting to be sent (or retried).
 pub const PENDING: &str = "pending";
@@ -183,138 +181,6 @@ async fn finish(
         .exec(db)
         .await?;
     Ok(())
-}
-
-/// A message as administrators see it.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct NotificationView {
-    /// Id.
-    pub id: Uuid,
-    /// Email address.
-    pub recipient: String,
-    /// The account it was addressed to, if any (residents have none).
-    pub user_id: Option<Uuid>,
-    /// The order it is about, if any.
-    pub order_id: Option<Uuid>,
-    /// Message kind: `new_order`, `dispatched`, `open_to_teams`, `claimed`, `released`,
-    /// `completed`, `completed_for_resident`, `escalated` or `volunteer_approved`.
-    pub kind: String,
-    /// Subject line.
-    pub subject: String,
-    /// `pending`, `sent` or `parked`.
-    pub state: String,
-    /// Failed attempts so far.
-    pub attempts: i32,
-    /// When it is (or was) next tried.
-    pub next_attempt_at: DateTime<Utc>,
-    /// The last failure, if any.
-    pub last_error: Option<String>,
-    /// Queued.
-    pub created_at: DateTime<Utc>,
-    /// Delivered.
-    pub sent_at: Option<DateTime<Utc>>,
-}
-
-impl From<notifications::Model> for NotificationView {
-    fn from(n: notifications::Model) -> Self {
-        Self {
-            id: n.id,
-            recipient: n.recipient,
-            user_id: n.user_id,
-            order_id: n.order_id,
-            kind: n.kind,
-            subject: n.subject,
-            state: n.state,
-            attempts: n.attempts,
-            next_attempt_at: n.next_attempt_at,
-            last_error: n.last_error,
-            created_at: n.created_at,
-            sent_at: n.sent_at,
-        }
-    }
-}
-
-/// Messages, newest first, optionally in one state and about one order.
-pub async fn list(
-    db: &DatabaseConnection,
-    state: Option<&str>,
-    order_id: Option<Uuid>,
-    page: &Page,
-) -> ApiResult<Paged<NotificationView>> {
-    let mut q = notifications::Entity::find();
-    if let Some(state) = state {
-        q = q.filter(notifications::Column::State.eq(state));
-    }
-    if let Some(order_id) = order_id {
-        q = q.filter(notifications::Column::OrderId.eq(order_id));
-    }
-    if let Some(cursor) = &page.cursor {
-        q = q.filter(notifications::Column::Id.lt(crate::service::decode_cursor(cursor)?));
-    }
-    let rows = q
-        .order_by_desc(notifications::Column::Id)
-        .limit(page.limit + 1)
-        .all(db)
-        .await?;
-    Ok(crate::service::keyset_page(
-        rows,
-        page.limit,
-        |n| n.id,
-        NotificationView::from,
-    ))
-}
-
-/// Puts a parked message back in the queue with its attempts reset, due at `now`. Only parked
-/// messages can be retried (409 otherwise): a pending one is already queued, a sent one is done.
-pub async fn retry(
-    db: &DatabaseConnection,
-    id: Uuid,
-    now: DateTime<Utc>,
-) -> ApiResult<NotificationView> {
-    let changed = notifications::Entity::update_many()
-        .col_expr(notifications::Column::State, Expr::value(PENDING))
-        .col_expr(notifications::Column::Attempts, Expr::value(0))
-        .col_expr(notifications::Column::NextAttemptAt, Expr::value(now))
-        .filter(notifications::Column::Id.eq(id))
-        .filter(notifications::Column::State.eq(PARKED))
-        .exec(db)
-        .await?
-        .rows_affected;
-    let row = notifications::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    if changed == 0 {
-        return Err(ApiError::Conflict {
-            code: "notification.not_parked",
-            detail: format!(
-                "only parked messages can be retried; this one is {}",
-                row.state
-            ),
-            current_state: row.state,
-        });
-    }
-    Ok(row.into())
-}
-
-/// Runs [`deliver_due`] every `every`, for as long as the process lives. Failures (the database
-/// away, say) are logged and the next round tries again.
-pub async fn run(state: AppState, every: std::time::Duration) {
-    let mut tick = tokio::time::interval(every);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tick.tick().await;
-        match deliver_due(&state, state.now()).await {
-            Ok(r) if r.claimed > 0 => tracing::info!(
-                sent = r.sent,
-                retrying = r.retrying,
-                parked = r.parked,
-                "outbox delivery"
-            ),
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = ?e, "outbox delivery failed"),
-        }
-    }
 }
 
 #[cfg(test)]

@@ -11,11 +11,12 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult, Problem, Problems};
-use crate::extract::{ApiJson, Caller, Page};
+use crate::extract::{ApiJson, Caller};
+use crate::paging::Page;
+use crate::paging::Paged;
 use crate::service::actors::{self, Acting};
 use crate::service::ledger::{self as svc, Decision, RecordDetail, RecordFilter, RecordView};
 use crate::state::AppState;
-use crate::views::Paged;
 
 /// Query of the record list.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -5,12 +5,14 @@ use std::collections::HashMap;
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult, Problem, Problems};
-use crate::extract::{Caller, Page};
-use crate::notify::outbox::{self, NotificationView};
+use crate::extract::Caller;
+use crate::notify::outbox;
+use crate::paging::Page;
+use crate::paging::Paged;
 use crate::service::actors::require_admin;
+use crate::service::mail::{self, NotificationView};
 use crate::service::parse_id;
 use crate::state::AppState;
-use crate::views::Paged;
 
 /// Query of the message list.
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
@@ -58,7 +60,7 @@ pub async fn list_notifications(
     );
     let page = Page::from_query(&query, &mut p);
     let page = p.finish(|| page)?;
-    Ok(HttpResponse::Ok().json(outbox::list(&state.db, st, order_id, &page).await?))
+    Ok(HttpResponse::Ok().json(mail::list(&state.db, st, order_id, &page).await?))
 }
 
 /// Puts a parked message back in the queue, attempts reset (association only); 409 if it is
@@ -74,5 +76,5 @@ pub async fn retry_notification(
 ) -> ApiResult<HttpResponse> {
     require_admin(&caller)?;
     let id = Uuid::parse_str(&path).map_err(|_| ApiError::NotFound)?;
-    Ok(HttpResponse::Ok().json(outbox::retry(&state.db, id, state.now()).await?))
+    Ok(HttpResponse::Ok().json(mail::retry(&state.db, id, state.now()).await?))
 }

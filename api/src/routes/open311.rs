@@ -19,14 +19,14 @@ use std::fmt;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::orders::{SubmitBody, parse_submit};
 use crate::auth;
 use crate::entity::{departments, orders, target_groups, themes, townships};
 use crate::error::ApiError;
 use crate::extract::Caller;
 use crate::service::actors;
-use crate::service::orders::{self as svc, Channel};
+use crate::service::orders::{self as svc, Channel, OrderDraft};
 use crate::state::{AppState, Limited};
+use kepu_domain::FieldError;
 
 /// When this interface last changed (discovery's `changeset`).
 const CHANGESET: &str = "2026-11-30T00:00:00Z";
@@ -859,7 +859,16 @@ pub async fn create_request(
             found.map(|t| t.code)
         }
     };
-    let submit = SubmitBody {
+    // What this adapter could not read is reported with the service's own problems, each
+    // under its Open311 name; a township already reported here is not reported twice.
+    let read_problems = bad
+        .iter()
+        .map(|d| match d.split_once(": ") {
+            Some((field, message)) => FieldError::new(field, message),
+            None => FieldError::new("body", d.as_str()),
+        })
+        .collect();
+    let draft = OrderDraft {
         theme: service_code,
         description: take("description"),
         township: township.clone(),
@@ -873,37 +882,20 @@ pub async fn create_request(
         address: take("address_string"),
         latitude,
         longitude,
-    };
-    let parsed = parse_submit(submit, state.today());
-    let new = match parsed {
-        Ok(new) if bad.is_empty() => new,
-        Ok(_) => return Err(Open311Error::bad(bad)),
-        Err(err) => {
-            let mut err = Open311Error::from(err);
-            if err.status == StatusCode::BAD_REQUEST {
-                // The township's absence is already reported under its Open311 name.
-                err.descriptions.retain(|d| {
-                    !(township.is_none() && d.starts_with("attribute[township]: 必填"))
-                });
-                bad.append(&mut err.descriptions);
-                return Err(Open311Error::bad(bad));
-            }
-            return Err(err);
-        }
-    };
-    let new = svc::NewOrder {
-        channel: Some(Channel::Open311),
-        ..new
+        read_problems,
     };
     let acting = actors::resolve(&state.db, &Caller::Anonymous).await?;
-    let stored = svc::submit(&state.db, &state.settings, state.now(), &acting, new, None).await?;
-    let reply: Value =
-        serde_json::from_str(&stored.body).map_err(|e| ApiError::Internal(e.into()))?;
-    let (Some(id), Some(code)) = (reply["id"].as_str(), reply["tracking_code"].as_str()) else {
-        return Err(ApiError::Internal(anyhow::anyhow!("stored submit reply lacks its id")).into());
+    let submitted = match svc::submit(&state, &acting, draft, Some(Channel::Open311), None).await {
+        Ok(submitted) => submitted,
+        Err(ApiError::Validation(mut errors)) => {
+            errors.retain(|e| !(township.is_none() && e.field == "township"));
+            return Err(ApiError::Validation(errors).into());
+        }
+        Err(err) => return Err(err.into()),
     };
+    let (id, code) = (submitted.order.id, submitted.order.tracking_code);
     let created = [CreatedRequest {
-        service_request_id: id.to_owned(),
+        service_request_id: id.to_string(),
         service_notice: format!(
             "已受理，将由阵地派单。查询码 {code}，可在 /track/{code} 或 /api/v1/track/{code} 查询进度"
         ),

@@ -3,10 +3,9 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use kepu_domain::order::{self, OrderState};
+use kepu_domain::order::OrderState;
 use kepu_domain::value::{
-    Address, Attendees, Description, Email, Hours, Location, Note, PersonName, Phone, Reason,
-    Score, Summary, TrackingCode, parse_date,
+    Attendees, Hours, Note, Reason, Score, Summary, TrackingCode, parse_date,
 };
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -14,155 +13,21 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult, Problem, Problems};
-use crate::extract::{ApiJson, Caller, Page, idempotency_key, if_match};
+use crate::extract::{ApiJson, Caller, idempotency_key, if_match};
+use crate::paging::Page;
+use crate::paging::Paged;
 use crate::service::actors::{self, Acting};
 use crate::service::idempotency::Idempotency;
 use crate::service::orders::{
-    self as svc, ActionInput, NewOrder, OrderFilter, OrderSort, TrackView,
+    self as svc, ActionInput, EventHistory, OrderDraft, OrderFilter, OrderSort, OrderView,
+    SubmittedOrder, TrackView, VisibleOrder,
 };
 use crate::service::parse_id;
 use crate::state::{AppState, Limited};
-use crate::views::{EventHistory, EventView, OrderView, Paged, SubmittedOrder, facts};
-
-/// A new order.
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct SubmitBody {
-    /// Theme code (see `/themes`).
-    #[schema(required = true)]
-    pub theme: Option<String>,
-    /// What is needed, up to 2000 characters.
-    #[schema(required = true)]
-    pub description: Option<String>,
-    /// Township code (see `/townships`).
-    #[schema(required = true)]
-    pub township: Option<String>,
-    /// Village id, or its name within the township.
-    pub village: Option<String>,
-    /// Contact name.
-    #[schema(required = true)]
-    pub contact_name: Option<String>,
-    /// Mainland mobile number.
-    #[schema(required = true)]
-    pub contact_phone: Option<String>,
-    /// Email for updates.
-    pub contact_email: Option<String>,
-    /// Target group code.
-    pub target_group: Option<String>,
-    /// Preferred date, `YYYY-MM-DD`.
-    pub preferred_date: Option<String>,
-    /// Expected attendees, 1–100000.
-    pub expected_attendees: Option<i64>,
-    /// Address.
-    pub address: Option<String>,
-    /// Latitude (WGS-84).
-    pub latitude: Option<f64>,
-    /// Longitude (WGS-84).
-    pub longitude: Option<f64>,
-}
-
-fn text<T>(
-    p: &mut Problems,
-    field: &str,
-    raw: Option<&str>,
-    parse: fn(&str) -> Result<T, kepu_domain::ParseError>,
-) -> Option<T> {
-    raw.and_then(|r| p.check(field, parse(r)))
-}
-
-/// Checks a submit body into a [`NewOrder`], listing every bad field; the resident's web form
-/// (`crate::web`) uses the same rules.
-pub(crate) fn parse_submit(b: SubmitBody, today: chrono::NaiveDate) -> ApiResult<NewOrder> {
-    let mut p = Problems::new();
-    let theme = p.require("theme", b.theme.filter(|t| !t.trim().is_empty()));
-    let description = p
-        .require(
-            "description",
-            b.description.as_deref().map(Description::parse),
-        )
-        .and_then(|r| p.check("description", r));
-    let township = p.require("township", b.township.filter(|t| !t.trim().is_empty()));
-    let contact_name = p
-        .require(
-            "contact_name",
-            b.contact_name.as_deref().map(PersonName::parse),
-        )
-        .and_then(|r| p.check("contact_name", r));
-    let contact_phone = p
-        .require(
-            "contact_phone",
-            b.contact_phone.as_deref().map(Phone::parse),
-        )
-        .and_then(|r| p.check("contact_phone", r));
-    let contact_email = text(
-        &mut p,
-        "contact_email",
-        b.contact_email.as_deref().filter(|e| !e.trim().is_empty()),
-        Email::parse,
-    );
-    let preferred_date = text(
-        &mut p,
-        "preferred_date",
-        b.preferred_date.as_deref().filter(|d| !d.is_empty()),
-        parse_date,
-    );
-    if preferred_date.is_some_and(|d| d < today) {
-        p.add("preferred_date", "希望日期不能早于今天");
-    }
-    let expected_attendees = b
-        .expected_attendees
-        .and_then(|n| p.check("expected_attendees", Attendees::parse(n)));
-    let address = text(&mut p, "address", b.address.as_deref(), Address::parse);
-    let location = match (b.latitude, b.longitude) {
-        (None, None) => None,
-        (Some(lat), Some(lon)) => match Location::parse(lat, lon) {
-            Ok(l) => Some((l.latitude(), l.longitude())),
-            Err((lat_err, lon_err)) => {
-                if let Some(e) = lat_err {
-                    p.add("latitude", e);
-                }
-                if let Some(e) = lon_err {
-                    p.add("longitude", e);
-                }
-                None
-            }
-        },
-        (None, Some(_)) => {
-            p.add("latitude", "经纬度须同时填写");
-            None
-        }
-        (Some(_), None) => {
-            p.add("longitude", "经纬度须同时填写");
-            None
-        }
-    };
-    p.finish(|| {
-        Some(NewOrder {
-            theme: theme?.trim().to_owned(),
-            description: description?.into_inner(),
-            township: township?.trim().to_owned(),
-            village: b
-                .village
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty()),
-            contact_name: contact_name?.into_inner(),
-            contact_phone: contact_phone?.to_string(),
-            contact_email: contact_email.map(|e| e.as_ref().to_owned()),
-            target_group: b
-                .target_group
-                .map(|t| t.trim().to_owned())
-                .filter(|t| !t.is_empty()),
-            preferred_date,
-            expected_attendees: expected_attendees.map(|a| a.get() as i32),
-            address: address.map(|a| a.into_inner()).filter(|a| !a.is_empty()),
-            location,
-            channel: None,
-        })
-    })
-}
 
 /// Submits a request. Anyone may; station staff may enter one on a resident's behalf.
 /// With an `Idempotency-Key`, a retry returns the original response instead of a second order.
-#[utoipa::path(tag = "orders", request_body = SubmitBody,
+#[utoipa::path(tag = "orders", request_body = OrderDraft,
     params(("Idempotency-Key" = Option<String>, Header, description = "makes retries safe")),
     responses((status = 201, body = SubmittedOrder), (status = 400, body = Problem), (status = 401, body = Problem),
         (status = 413, body = Problem), (status = 422, body = Problem), (status = 429, body = Problem)))]
@@ -171,25 +36,20 @@ pub async fn submit_order(
     state: web::Data<AppState>,
     req: HttpRequest,
     caller: Caller,
-    body: ApiJson<SubmitBody>,
+    body: ApiJson<OrderDraft>,
 ) -> ApiResult<HttpResponse> {
     state
         .limits
         .check(Limited::Submit, super::auth::client_ip(&req))?;
     let idem = idempotency_key(&req)?.map(|key| Idempotency::new("orders", key, &body.raw));
     let acting = actors::resolve(&state.db, &caller).await?;
-    let new = parse_submit(body.body, state.today())?;
-    let stored = svc::submit(&state.db, &state.settings, state.now(), &acting, new, idem).await?;
-    let status = actix_web::http::StatusCode::from_u16(stored.status)
-        .unwrap_or(actix_web::http::StatusCode::CREATED);
-    let mut response = HttpResponse::build(status);
-    if let Some(id) = serde_json::from_str::<serde_json::Value>(&stored.body)
-        .ok()
-        .and_then(|v| v["id"].as_str().map(str::to_owned))
-    {
-        response.insert_header((header::LOCATION, format!("/api/v1/orders/{id}")));
-    }
-    Ok(response.content_type("application/json").body(stored.body))
+    let submitted = svc::submit(&state, &acting, body.body, None, idem).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            header::LOCATION,
+            format!("/api/v1/orders/{}", submitted.order.id),
+        ))
+        .json(SubmittedOrder::from(submitted)))
 }
 
 /// Public status of an order by its tracking code: no personal data.
@@ -294,7 +154,8 @@ async fn staff_acting(state: &AppState, caller: &Caller) -> ApiResult<Acting> {
     order_actor(state, caller).await
 }
 
-fn with_etag(order: OrderView) -> HttpResponse {
+fn with_etag(order: VisibleOrder, now: chrono::DateTime<chrono::Utc>) -> HttpResponse {
+    let order = order.view(now);
     HttpResponse::Ok()
         .insert_header((header::ETAG, format!("\"{}\"", order.version)))
         .json(order)
@@ -316,8 +177,7 @@ pub async fn get_order(
 ) -> ApiResult<HttpResponse> {
     let acting = staff_acting(&state, &caller).await?;
     let order = svc::find_visible(&state.db, order_id(&path)?, &acting.actor).await?;
-    let handling = order::is_handling(&facts(&order), &acting.actor);
-    Ok(with_etag(OrderView::new(order, handling, state.now())))
+    Ok(with_etag(order, state.now()))
 }
 
 /// The order's history with its hash chain, and whether the chain verifies.
@@ -332,13 +192,7 @@ pub async fn list_order_events(
 ) -> ApiResult<HttpResponse> {
     let acting = staff_acting(&state, &caller).await?;
     let order = svc::find_visible(&state.db, order_id(&path)?, &acting.actor).await?;
-    let events = svc::events(&state.db, order.id).await?;
-    let chain_valid = svc::chain_is_valid(&events, &order.state);
-    Ok(HttpResponse::Ok().json(EventHistory {
-        items: events.into_iter().map(EventView::from).collect(),
-        next_cursor: None,
-        chain_valid,
-    }))
+    Ok(HttpResponse::Ok().json(svc::history(&state.db, &order.row).await?))
 }
 
 /// Runs one action: resolves the caller, lets the domain decide, persists, answers with the order.
@@ -360,20 +214,17 @@ async fn run_action(
     let input = input?;
     let expected = if_match(req)?;
     let order = svc::act(state, &acting, id, input, expected).await?;
-    let handling = order::is_handling(&facts(&order), &acting.actor);
-    Ok(with_etag(OrderView::new(order, handling, state.now())))
+    Ok(with_etag(order, state.now()))
 }
 
-fn reason(p: &mut Problems, raw: Option<&str>) -> Option<String> {
+fn reason(p: &mut Problems, raw: Option<&str>) -> Option<Reason> {
     p.require("reason", raw.map(Reason::parse))
         .and_then(|r| p.check("reason", r))
-        .map(|r| r.into_inner())
 }
 
-fn note(p: &mut Problems, field: &str, raw: Option<&str>) -> Option<String> {
+fn note(p: &mut Problems, field: &str, raw: Option<&str>) -> Option<Note> {
     raw.and_then(|n| p.check(field, Note::parse(n)))
-        .map(|n| n.into_inner())
-        .filter(|n| !n.is_empty())
+        .filter(|n| !n.as_ref().is_empty())
 }
 
 /// `dispatch` body.
@@ -503,7 +354,7 @@ action_handler!(
         let department_id = p.require("department_id", b.department_id.as_deref()).map(|_| ());
         let department = department_id.and_then(|_| parse_id(&mut p, "department_id", b.department_id.as_deref()));
         let note = note(&mut p, "note", b.note.as_deref());
-        p.finish(|| Some(ActionInput::Dispatch { department_id: department?, note }))
+        p.finish(|| Some(ActionInput::Dispatch { department_id: department?.into(), note }))
     }, "bearer"
 );
 
@@ -513,7 +364,7 @@ action_handler!(
         let mut p = Problems::new();
         let reason = reason(&mut p, b.reason.as_deref());
         let duplicate_of = parse_id(&mut p, "duplicate_of", b.duplicate_of.as_deref());
-        p.finish(|| Some(ActionInput::Reject { reason: reason?, duplicate_of }))
+        p.finish(|| Some(ActionInput::Reject { reason: reason?, duplicate_of: duplicate_of.map(Into::into) }))
     }, "bearer"
 );
 
@@ -525,7 +376,7 @@ action_handler!(
             if ids.is_empty() {
                 p.add("team_ids", "至少指定一个服务队，或不填以开放给所有服务队");
             }
-            ids.iter().enumerate().filter_map(|(i, raw)| parse_id(&mut p, &format!("team_ids[{i}]"), Some(raw))).collect::<Vec<_>>()
+            ids.iter().enumerate().filter_map(|(i, raw)| parse_id(&mut p, &format!("team_ids[{i}]"), Some(raw)).map(Into::into)).collect::<Vec<_>>()
         });
         let note = note(&mut p, "note", b.note.as_deref());
         p.finish(|| Some(ActionInput::Accept { team_ids, note }))
@@ -582,8 +433,8 @@ action_handler!(
         }
         p.finish(|| Some(ActionInput::Complete {
             served_on: served_on?,
-            attendees: attendees?.get() as i32,
-            summary: summary?.into_inner(),
+            attendees: attendees?,
+            summary: summary?,
             hours,
         }))
     }, "bearer"
@@ -595,7 +446,7 @@ action_handler!(
         let mut p = Problems::new();
         let score = p.require("score", b.score).and_then(|s| p.check("score", Score::parse(s)));
         let comment = note(&mut p, "comment", b.comment.as_deref());
-        p.finish(|| Some(ActionInput::Rate { score: score?.get(), comment }))
+        p.finish(|| Some(ActionInput::Rate { score: score?, comment }))
     }, "resident"
 );
 
@@ -608,7 +459,7 @@ action_handler!(
     /// Cancels an order: the resident until a team claims it, station staff or the association any time before it ends.
     cancel_order, "/orders/{id}/cancel", CancelBody, |b, _| {
         let mut p = Problems::new();
-        let reason = b.reason.as_deref().filter(|r| !r.trim().is_empty()).and_then(|r| p.check("reason", Reason::parse(r))).map(|r| r.into_inner());
+        let reason = b.reason.as_deref().filter(|r| !r.trim().is_empty()).and_then(|r| p.check("reason", Reason::parse(r)));
         p.finish(|| Some(ActionInput::Cancel { reason }))
     }, "bearer"
 );

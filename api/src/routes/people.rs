@@ -10,7 +10,9 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult, Problem, Problems};
-use crate::extract::{ApiJson, Caller, Page, idempotency_key};
+use crate::extract::{ApiJson, Caller, idempotency_key};
+use crate::paging::Page;
+use crate::paging::Paged;
 use crate::service::actors::require_admin;
 use crate::service::idempotency::Idempotency;
 use crate::service::ledger::{self, HoursView};
@@ -18,7 +20,6 @@ use crate::service::parse_id;
 use crate::service::people::{self as svc, MemberView, NewUser, NewVolunteer, VolunteerView};
 use crate::service::sessions::UserView;
 use crate::state::{AppState, Limited};
-use crate::views::Paged;
 
 /// A new account.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -180,12 +181,8 @@ pub async fn register_volunteer(
         .check(Limited::Register, super::auth::client_ip(&req))?;
     let idem = idempotency_key(&req)?.map(|key| Idempotency::new("volunteers", key, &body.raw));
     let new = parse_register(body.body)?;
-    let stored = svc::register_volunteer(&state.db, new, idem).await?;
-    let status = actix_web::http::StatusCode::from_u16(stored.status)
-        .unwrap_or(actix_web::http::StatusCode::CREATED);
-    Ok(HttpResponse::build(status)
-        .content_type("application/json")
-        .body(stored.body))
+    let volunteer = svc::register_volunteer(&state.db, new, idem, state.now()).await?;
+    Ok(HttpResponse::Created().json(volunteer))
 }
 
 /// Query of the volunteer list.

@@ -8,12 +8,12 @@ use uuid::Uuid;
 
 use crate::error::{ApiResult, Problem, Problems};
 use crate::extract::{ApiJson, Caller};
+use crate::paging::Paged;
 use crate::service::actors::require_admin;
 use crate::service::reference::{
     self as svc, CodeName, DepartmentView, StationView, TeamView, TownshipView, VillageView,
 };
 use crate::state::AppState;
-use crate::views::Paged;
 
 /// Townships with their villages.
 #[utoipa::path(tag = "reference", responses((status = 200, body = Paged<TownshipView>)))]

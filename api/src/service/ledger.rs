@@ -22,9 +22,9 @@ use super::actors::Acting;
 use super::stats;
 use crate::entity::{orders, service_record_events, service_records, volunteers};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::Page;
+use crate::paging::Page;
+use crate::paging::Paged;
 use crate::state::AppState;
-use crate::views::Paged;
 
 /// One service record.
 #[derive(Debug, Serialize, ToSchema)]
@@ -596,14 +596,14 @@ pub async fn list(
         q = q.filter(service_records::Column::OrderId.eq(o));
     }
     if let Some(cursor) = &page.cursor {
-        q = q.filter(service_records::Column::Id.lt(super::decode_cursor(cursor)?));
+        q = q.filter(service_records::Column::Id.lt(crate::paging::decode_cursor(cursor)?));
     }
     let rows = q
         .order_by_desc(service_records::Column::Id)
         .limit(page.limit + 1)
         .all(db)
         .await?;
-    Ok(super::keyset_page(
+    Ok(crate::paging::keyset_page(
         rows,
         page.limit,
         |r| r.id,

@@ -1,6 +1,6 @@
 //! People: accounts, volunteers and their review, team membership, hours.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use kepu_domain::Role;
 use kepu_domain::stats::Deltas;
 use kepu_domain::volunteer::{Review, VolunteerState};
@@ -17,11 +17,11 @@ use uuid::Uuid;
 use crate::auth;
 use crate::entity::{departments, stations, team_members, teams, users, volunteers};
 use crate::error::{ApiError, ApiResult, Problems};
-use crate::extract::Page;
-use crate::service::idempotency::{self, Idempotency, Stored};
+use crate::paging::Page;
+use crate::paging::Paged;
+use crate::service::idempotency::{self, Idempotency};
 use crate::service::sessions::UserView;
 use crate::service::stats;
-use crate::views::Paged;
 
 /// A new account's validated input.
 #[derive(Debug)]
@@ -104,7 +104,7 @@ pub async fn create_user(db: &DatabaseConnection, new: NewUser) -> ApiResult<Use
 }
 
 /// A volunteer as the association sees it (ID number masked).
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
 pub struct VolunteerView {
     /// Id.
     pub id: Uuid,
@@ -177,7 +177,8 @@ pub async fn register_volunteer(
     db: &DatabaseConnection,
     new: NewVolunteer,
     idem: Option<Idempotency>,
-) -> ApiResult<Stored> {
+    now: DateTime<Utc>,
+) -> ApiResult<VolunteerView> {
     if let Some(idem) = &idem
         && let Some(stored) = idempotency::lookup(db, idem).await?
     {
@@ -209,7 +210,6 @@ pub async fn register_volunteer(
     let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
         .await
         .map_err(anyhow::Error::from)??;
-    let now = Utc::now();
     let id = Uuid::now_v7();
     let txn = db.begin().await?;
     let inserted = volunteers::Entity::insert(volunteers::ActiveModel {
@@ -258,9 +258,9 @@ pub async fn register_volunteer(
     })
     .exec_without_returning(&txn)
     .await?;
-    let body =
-        serde_json::to_string(&VolunteerView::new(volunteer, true)).map_err(anyhow::Error::from)?;
-    idempotency::commit(txn, db, idem.as_ref(), 201, body).await
+    let view = VolunteerView::new(volunteer, true);
+    let (view, _replayed) = idempotency::commit(txn, db, idem.as_ref(), 201, view, now).await?;
+    Ok(view)
 }
 
 /// Applies a review; a review that does not apply to the current state is 409. An approval
@@ -332,14 +332,14 @@ pub async fn list_volunteers(
         q = q.filter(volunteers::Column::State.eq(state.as_str()));
     }
     if let Some(cursor) = &page.cursor {
-        q = q.filter(volunteers::Column::Id.lt(super::decode_cursor(cursor)?));
+        q = q.filter(volunteers::Column::Id.lt(crate::paging::decode_cursor(cursor)?));
     }
     let rows = q
         .order_by_desc(volunteers::Column::Id)
         .limit(page.limit + 1)
         .all(db)
         .await?;
-    Ok(super::keyset_page(
+    Ok(crate::paging::keyset_page(
         rows,
         page.limit,
         |v| v.id,

@@ -10,7 +10,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use kepu_domain::event::{EventContent, event_time};
-use kepu_domain::{Actor, EventKind, OrderState};
+use kepu_domain::{Actor, EventKind, OrderFacts, OrderState};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait};
 use serde::Serialize;
@@ -23,7 +23,6 @@ use crate::entity::{idempotency_keys, orders as order_rows};
 use crate::error::{ApiError, ApiResult};
 use crate::notify;
 use crate::state::AppState;
-use crate::views::{facts, order_state};
 
 /// Orders looked at per query; the sweeper pages through all of them.
 const BATCH: u64 = 200;
@@ -144,7 +143,8 @@ async fn escalate(
     order: order_rows::Model,
     now: DateTime<Utc>,
 ) -> ApiResult<bool> {
-    let current = order_state(&order.state);
+    let facts = OrderFacts::try_from(&order)?;
+    let current = facts.state;
     let at = event_time(now);
     let content = EventContent {
         order_id: order.id.to_string(),
@@ -176,7 +176,6 @@ async fn escalate(
         return Ok(false);
     }
     orders::insert_event(&txn, &content, &order.head_hash, &hash).await?;
-    let facts = facts(&order);
     notify::enqueue_for_event(
         &txn,
         &state.settings,
@@ -189,21 +188,4 @@ async fn escalate(
     txn.commit().await?;
     tracing::info!(order = %order.id, state = %current, "overdue order escalated");
     Ok(true)
-}
-
-/// Runs [`sweep`] every `every`, for as long as the process lives. Failures are logged and the
-/// next round tries again.
-pub async fn run(state: AppState, every: std::time::Duration) {
-    let mut tick = tokio::time::interval(every);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tick.tick().await;
-        match sweep(&state, state.now()).await {
-            Ok(r) if r.escalated + r.closed > 0 => {
-                tracing::info!(escalated = r.escalated, closed = r.closed, "sla sweep")
-            }
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = ?e, "sla sweep failed"),
-        }
-    }
 }

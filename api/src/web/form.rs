@@ -18,10 +18,9 @@ use super::{
 };
 use crate::error::ApiError;
 use crate::extract::Caller;
-use crate::routes::orders::{SubmitBody, parse_submit};
 use crate::service::actors;
 use crate::service::idempotency::Idempotency;
-use crate::service::orders as svc;
+use crate::service::orders::{self as svc, OrderDraft};
 use crate::service::reference;
 use crate::state::{AppState, Limited};
 
@@ -205,21 +204,21 @@ pub async fn show_form(state: web::Data<AppState>, req: HttpRequest) -> HttpResp
 }
 
 /// The submit body a form post stands for, and the JSON it is fingerprinted by.
-fn body_of(values: &HashMap<String, String>) -> (SubmitBody, Value, Option<FieldError>) {
+fn body_of(values: &HashMap<String, String>) -> (OrderDraft, Value) {
     // An empty field of a form is a field not filled in, as an absent one is in JSON.
     let get = |f: &str| values.get(f).filter(|v| !v.trim().is_empty()).cloned();
-    let mut bad_attendees = None;
+    let mut read_problems = vec![];
     let expected_attendees = match values.get("expected_attendees").map(|s| s.trim()) {
         None | Some("") => None,
         Some(raw) => match raw.parse::<i64>() {
             Ok(n) => Some(n),
             Err(_) => {
-                bad_attendees = Some(FieldError::new("expected_attendees", "请填写数字"));
+                read_problems.push(FieldError::new("expected_attendees", "请填写数字"));
                 None
             }
         },
     };
-    let body = SubmitBody {
+    let body = OrderDraft {
         theme: get("theme"),
         description: get("description"),
         township: get("township"),
@@ -233,6 +232,7 @@ fn body_of(values: &HashMap<String, String>) -> (SubmitBody, Value, Option<Field
         address: get("address"),
         latitude: None,
         longitude: None,
+        read_problems,
     };
     let fingerprint = Value::Object(
         FIELDS
@@ -244,7 +244,7 @@ fn body_of(values: &HashMap<String, String>) -> (SubmitBody, Value, Option<Field
             })
             .collect::<Map<_, _>>(),
     );
-    (body, fingerprint, bad_attendees)
+    (body, fingerprint)
 }
 
 /// `POST /`: the form without JavaScript. Valid: the order is stored, the phone remembers its
@@ -291,40 +291,20 @@ pub async fn post_form(
         .await;
         return with_retry_after(page, &err);
     }
-    let (body, fingerprint, bad_attendees) = body_of(&values);
-    let parsed = match (parse_submit(body, state.today()), bad_attendees) {
-        (Ok(new), None) => Ok(new),
-        (Ok(_), Some(e)) => Err(ApiError::Validation(vec![e])),
-        (Err(ApiError::Validation(mut errors)), Some(e)) => {
-            errors.push(e);
-            Err(ApiError::Validation(errors))
-        }
-        (Err(err), _) => Err(err),
-    };
+    let (draft, fingerprint) = body_of(&values);
     let idem = idem_key
         .clone()
         .filter(|k| valid_key(k))
         .map(|k| Idempotency::new("orders", k, &fingerprint));
     let result = async {
-        let new = parsed?;
         let acting = actors::resolve(&state.db, &Caller::Anonymous).await?;
-        svc::submit(&state.db, &state.settings, state.now(), &acting, new, idem).await
+        svc::submit(&state, &acting, draft, None, idem).await
     }
     .await;
     match result {
-        Ok(stored) => {
-            let reply: Value = serde_json::from_str(&stored.body).unwrap_or(Value::Null);
-            let (Some(code), Some(token)) = (
-                reply["tracking_code"].as_str(),
-                reply["resident_token"].as_str(),
-            ) else {
-                return error_page(
-                    lang,
-                    "/",
-                    &ApiError::Internal(anyhow::anyhow!("stored submit reply lacks its code")),
-                );
-            };
-            session.remember(code, token);
+        Ok(submitted) => {
+            let code = submitted.order.tracking_code;
+            session.remember(&code, &submitted.resident_token);
             let mut builder = see_other(&format!("/done/{code}"));
             session.keep_orders(&mut builder);
             builder.finish()

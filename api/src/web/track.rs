@@ -19,7 +19,6 @@ use crate::extract::Caller;
 use crate::service::actors;
 use crate::service::orders::{self as svc, ActionInput, TrackView};
 use crate::state::{AppState, Limited};
-use crate::views::order_state;
 
 /// One line of the timeline.
 #[derive(Debug)]
@@ -99,14 +98,14 @@ fn track_page(
     values: HashMap<String, String>,
 ) -> TrackPage {
     let t = lang.text();
-    let current = order_state(&view.state);
+    let current = view.state;
     let last = view.timeline.len().saturating_sub(1);
     let steps: Vec<Step> = view
         .timeline
         .iter()
         .enumerate()
         .map(|(i, e)| Step {
-            label: lang.state(order_state(&e.state)),
+            label: lang.state(e.state),
             note: match e.action.as_str() {
                 "return" => Some(t.returned_note),
                 "release" => Some(t.released_note),
@@ -306,8 +305,7 @@ pub async fn post_cancel(
             let reason = f
                 .get("reason")
                 .filter(|r| !r.trim().is_empty())
-                .and_then(|r| p.check("reason", Reason::parse(r)))
-                .map(|r| r.into_inner());
+                .and_then(|r| p.check("reason", Reason::parse(r)));
             p.finish(|| Some(ActionInput::Cancel { reason }))
         },
         "cancelled",
@@ -343,11 +341,10 @@ pub async fn post_rate(
             let comment = f
                 .get("comment")
                 .and_then(|c| p.check("comment", Note::parse(c)))
-                .map(|c| c.into_inner())
-                .filter(|c| !c.is_empty());
+                .filter(|c| !c.as_ref().is_empty());
             p.finish(|| {
                 Some(ActionInput::Rate {
-                    score: score?.get(),
+                    score: score?,
                     comment,
                 })
             })

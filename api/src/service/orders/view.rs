@@ -1,36 +1,17 @@
-//! Response bodies: what clients see of each resource, built from rows with the caller's view
-//! applied (personal data masked for those not handling it).
+//! What clients see of an order: the staff view with personal data masked for those not
+//! handling it, and the submitter's answer with the resident token.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use kepu_domain::order::{ClaimScope, OrderFacts, OrderState};
 use kepu_domain::value::mask_phone;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::entity::{order_events, orders};
-
-/// A page of a list: `next_cursor` is `null` on the last page.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Paged<T> {
-    /// The items of this page.
-    pub items: Vec<T>,
-    /// Pass as `?cursor=` to get the next page; `null` when there is none.
-    pub next_cursor: Option<String>,
-}
-
-impl<T> Paged<T> {
-    /// A complete list on one page.
-    pub fn all(items: Vec<T>) -> Self {
-        Self {
-            items,
-            next_cursor: None,
-        }
-    }
-}
+use crate::entity::orders;
 
 /// An order as staff see it.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct OrderView {
     /// The order's id.
     pub id: Uuid,
@@ -113,59 +94,29 @@ pub struct SubmittedOrder {
     pub resident_token: String,
 }
 
-/// Parses the stored claim scope (`NULL`, `*` or a JSON list of team ids).
-pub fn claim_scope(stored: Option<&str>) -> ClaimScope {
-    match stored {
-        None => ClaimScope::Closed,
-        Some("*") => ClaimScope::AllActiveTeams,
-        Some(list) => ClaimScope::Teams(
-            serde_json::from_str::<Vec<Uuid>>(list)
-                .unwrap_or_default()
-                .into_iter()
-                .map(Into::into)
-                .collect(),
-        ),
-    }
-}
-
-/// The stored form of a claim scope.
-pub fn store_claim_scope(scope: &ClaimScope) -> Option<String> {
-    match scope {
-        ClaimScope::Closed => None,
-        ClaimScope::AllActiveTeams => Some("*".into()),
-        ClaimScope::Teams(teams) => Some(
-            serde_json::to_string(&teams.iter().map(|t| t.0).collect::<Vec<_>>())
-                .unwrap_or_else(|_| "[]".into()),
-        ),
-    }
-}
-
-/// Parses a stored order state; rows only ever hold valid names.
-pub fn order_state(stored: &str) -> OrderState {
-    stored.parse().unwrap_or(OrderState::Submitted)
-}
-
-/// What the rules need of a row.
-pub fn facts(order: &orders::Model) -> OrderFacts {
-    OrderFacts {
-        id: order.id.into(),
-        state: order_state(&order.state),
-        station_id: order.station_id.into(),
-        department_id: order.department_id.map(Into::into),
-        team_id: order.team_id.map(Into::into),
-        claim_scope: claim_scope(order.claim_scope.as_deref()),
+impl From<super::Submitted> for SubmittedOrder {
+    fn from(s: super::Submitted) -> Self {
+        Self {
+            order: s.order,
+            resident_token: s.resident_token,
+        }
     }
 }
 
 impl OrderView {
-    /// The row as `handling` or non-handling staff see it, at `now`.
-    pub fn new(order: orders::Model, handling: bool, now: DateTime<Utc>) -> Self {
-        let state = order_state(&order.state);
-        let scope = claim_scope(order.claim_scope.as_deref());
-        let (scope_name, team_ids) = match scope {
+    /// The row (with `facts`, its domain reading) as `handling` or non-handling staff see it,
+    /// at `now`.
+    pub fn new(
+        order: orders::Model,
+        facts: &OrderFacts,
+        handling: bool,
+        now: DateTime<Utc>,
+    ) -> Self {
+        let state = facts.state;
+        let (scope_name, team_ids) = match &facts.claim_scope {
             ClaimScope::Closed => ("closed", vec![]),
             ClaimScope::AllActiveTeams => ("all", vec![]),
-            ClaimScope::Teams(teams) => ("teams", teams.into_iter().map(|t| t.0).collect()),
+            ClaimScope::Teams(teams) => ("teams", teams.iter().map(|t| t.0).collect()),
         };
         Self {
             id: order.id,
@@ -208,61 +159,4 @@ impl OrderView {
             overdue: kepu_domain::sla::is_overdue(order.due_at, now),
         }
     }
-}
-
-/// One event of an order's history.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct EventView {
-    /// Position in the history, from 1.
-    pub seq: i64,
-    /// The action.
-    pub action: String,
-    /// State before (`null` for submit).
-    pub from_state: Option<String>,
-    /// State after.
-    pub to_state: String,
-    /// The acting account, if any.
-    pub actor_id: Option<Uuid>,
-    /// The actor's role (`public`, `resident`, `system`, or an account role).
-    pub actor_role: String,
-    /// The reason given, if any.
-    pub reason: Option<String>,
-    /// The action's other input.
-    #[schema(value_type = Object)]
-    pub data: serde_json::Value,
-    /// When.
-    pub at: DateTime<Utc>,
-    /// Hash of the previous event (zeros for the first).
-    pub prev_hash: String,
-    /// SHA-256 over this event and `prev_hash`.
-    pub hash: String,
-}
-
-impl From<order_events::Model> for EventView {
-    fn from(e: order_events::Model) -> Self {
-        Self {
-            seq: e.seq,
-            action: e.action,
-            from_state: e.from_state,
-            to_state: e.to_state,
-            actor_id: e.actor_id,
-            actor_role: e.actor_role,
-            reason: e.reason,
-            data: serde_json::from_str(&e.data).unwrap_or(serde_json::Value::Null),
-            at: e.at,
-            prev_hash: e.prev_hash,
-            hash: e.hash,
-        }
-    }
-}
-
-/// An order's history and whether its hash chain verifies.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct EventHistory {
-    /// Every event, oldest first.
-    pub items: Vec<EventView>,
-    /// Always `null`: a history is one page.
-    pub next_cursor: Option<String>,
-    /// Whether every event links to the one before and hashes to its stored hash.
-    pub chain_valid: bool,
 }
