@@ -398,10 +398,10 @@ mod tests {
             ("KEPU_MAIL_MAX_ATTEMPTS", "many"),
             ("KEPU_SWEEP_INTERVAL_SECS", "-1"),
         ] {
-            let err = from(&[(name, value)])
-                .err()
-                .map(|e| e.to_string())
-                .unwrap_or_default();
+            let Err(err) = from(&[(name, value)]) else {
+                panic!("{name}={value} was accepted");
+            };
+            let err = err.to_string();
             assert!(err.contains(name), "{name}: {err}");
         }
     }

@@ -171,11 +171,8 @@ mod tests {
 
     #[test]
     fn pages_default_clamp_and_refuse_nonsense() {
-        assert_eq!(Page::parse(None, None).map(|p| p.limit).ok(), Some(50));
-        assert_eq!(
-            Page::parse(Some("500"), None).map(|p| p.limit).ok(),
-            Some(200)
-        );
+        assert_eq!(Page::parse(None, None).unwrap().limit, 50);
+        assert_eq!(Page::parse(Some("500"), None).unwrap().limit, 200);
         assert!(Page::parse(Some("0"), None).is_err());
         assert!(Page::parse(Some("ten"), None).is_err());
     }

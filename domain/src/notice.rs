@@ -199,7 +199,7 @@ mod tests {
         use Audience as A;
         use MessageKind as M;
         let o = facts(OrderState::Claimed, true, ClaimScope::AllActiveTeams);
-        let (s, d) = (o.station_id, o.department_id.unwrap_or_default());
+        let (s, d) = (o.station_id, o.department_id.expect("dispatched"));
         let ev = |k: ActionKind| audience(k.into(), &o);
         assert_eq!(
             ev(ActionKind::Submit),
@@ -264,7 +264,7 @@ mod tests {
             vec![(MessageKind::Escalated, Audience::AssociationAdmins)]
         );
         let claimed = facts(OrderState::Claimed, true, ClaimScope::AllActiveTeams);
-        let d = claimed.department_id.unwrap_or_default();
+        let d = claimed.department_id.expect("dispatched");
         assert_eq!(
             audience(EventKind::Escalate, &claimed),
             vec![

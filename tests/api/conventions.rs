@@ -41,19 +41,16 @@ fn problem(reply: Reply, status: u16, code: &str, case: &str) -> Value {
 fn fields(problem: &Value) -> BTreeSet<String> {
     problem["errors"]
         .as_array()
-        .map(|errors| {
-            errors
-                .iter()
-                .map(|e| {
-                    assert!(
-                        e["message"].as_str().is_some_and(|m| !m.is_empty()),
-                        "every field has a message: {e}"
-                    );
-                    e["field"].as_str().expect("field").to_owned()
-                })
-                .collect()
+        .unwrap_or_else(|| panic!("a problem naming its fields: {problem}"))
+        .iter()
+        .map(|e| {
+            assert!(
+                e["message"].as_str().is_some_and(|m| !m.is_empty()),
+                "every field has a message: {e}"
+            );
+            e["field"].as_str().expect("field").to_owned()
         })
-        .unwrap_or_default()
+        .collect()
 }
 
 /// POSTs raw bytes as JSON.

@@ -23,25 +23,24 @@ pub struct Mail {
 impl Mail {
     /// The decoded subject.
     pub fn subject(&self) -> String {
-        self.parsed(|m| m.subject().unwrap_or_default().to_owned())
+        self.parsed(|m| m.subject().expect("a subject").to_owned())
     }
 
     /// The decoded plain-text part.
     pub fn text(&self) -> String {
-        self.parsed(|m| m.body_text(0).map(|t| t.into_owned()).unwrap_or_default())
+        self.parsed(|m| m.body_text(0).expect("a text body").into_owned())
     }
 
     /// The decoded HTML part.
     pub fn html(&self) -> String {
-        self.parsed(|m| m.body_html(0).map(|t| t.into_owned()).unwrap_or_default())
+        self.parsed(|m| m.body_html(0).expect("an HTML body").into_owned())
     }
 
     /// The `Content-Type` of the whole message.
     pub fn content_type(&self) -> String {
         self.parsed(|m| {
-            m.content_type()
-                .map(|c| format!("{}/{}", c.ctype(), c.subtype().unwrap_or_default()))
-                .unwrap_or_default()
+            let c = m.content_type().expect("a Content-Type");
+            format!("{}/{}", c.ctype(), c.subtype().expect("a subtype"))
         })
     }
 

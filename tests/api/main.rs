@@ -1,6 +1,8 @@
 //! The integration test binary: every test starts the real `kepu` server on port 0 against a
 //! fresh database (SQLite, or PostgreSQL when `TEST_DATABASE_URL` is set) and talks HTTP to it.
 
+// `clippy.toml` allows unwrap/expect inside #[test] functions only; the helpers every test file
+// keeps beside its tests (and the `helpers` module) are test code too.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod helpers;

@@ -405,7 +405,7 @@ mod tests {
             s(&["", "", "", ""]),
             s(&["13900139000", "李四", "锡尼镇", ""]),
         ])
-        .unwrap_or_default();
+        .unwrap();
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0].phone, "13800138000");
         assert_eq!(rows[0].real_name, "张三");

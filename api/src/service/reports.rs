@@ -371,16 +371,16 @@ mod tests {
             rows: vec![vec![
                 "张三, \"老张\"".into(),
                 Cell::Number(1.5),
-                Cell::Date(NaiveDate::from_ymd_opt(2026, 3, 1).unwrap_or_default()),
+                Cell::Date(NaiveDate::from_ymd_opt(2026, 3, 1).expect("a real date")),
             ]],
         }
     }
 
     #[test]
     fn csv_starts_with_a_bom_and_quotes_what_needs_it() {
-        let bytes = to_csv(&table()).unwrap_or_default();
+        let bytes = to_csv(&table()).unwrap();
         assert!(bytes.starts_with(&[0xEF, 0xBB, 0xBF]));
-        let text = String::from_utf8(bytes[3..].to_vec()).unwrap_or_default();
+        let text = String::from_utf8(bytes[3..].to_vec()).expect("CSV is UTF-8");
         assert_eq!(
             text,
             "姓名,时长,日期\n\"张三, \"\"老张\"\"\",1.5,2026-03-01\n"
@@ -389,7 +389,7 @@ mod tests {
 
     #[test]
     fn xlsx_is_a_zip_workbook() {
-        let bytes = to_xlsx(&table()).unwrap_or_default();
+        let bytes = to_xlsx(&table()).unwrap();
         assert!(bytes.starts_with(b"PK"));
     }
 }
