@@ -790,3 +790,49 @@ async fn open311_publishes_place_and_description_by_the_public_data_rule() {
         }
     }
 }
+
+#[tokio::test]
+async fn the_resident_form_says_what_becomes_public_next_to_the_fields() {
+    let app = spawn_app().await;
+    for (path, description, place, address) in [
+        (
+            "/?lang=zh",
+            "阵地派单后，这段内容会公开显示",
+            "苏木镇和嘎查/村会公开显示",
+            "不公开",
+        ),
+        (
+            "/?lang=en",
+            "Once the station has dispatched your request, this text is shown publicly",
+            "The township and village are shown publicly",
+            "Not public",
+        ),
+    ] {
+        let reply = app.get_raw(path, None, Some("text/html")).await;
+        assert_eq!(reply.status, 200, "{path}");
+        let page = reply.text();
+        for (id, words, field) in [
+            ("h-description", description, "description"),
+            ("h-place", place, "township"),
+            ("h-address", address, "address"),
+        ] {
+            let hint = format!(r#"<p class="hint" id="{id}">"#);
+            let at = page
+                .find(&hint)
+                .unwrap_or_else(|| panic!("{path}: no {id} in {page}"));
+            assert!(
+                page[at..].starts_with(&format!("{hint}{words}")),
+                "{path}: {id} does not say `{words}`"
+            );
+            // The hint belongs to its field: screen readers read it with the field.
+            let field_at = page
+                .find(&format!(r#"id="{field}""#))
+                .unwrap_or_else(|| panic!("{path}: no field {field}"));
+            let tag_end = field_at + page[field_at..].find('>').expect("tag end");
+            assert!(
+                page[field_at..tag_end].contains(&format!(r#"aria-describedby="{id} e-{field}""#)),
+                "{path}: {field} is not described by {id}"
+            );
+        }
+    }
+}
