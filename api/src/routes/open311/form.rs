@@ -338,6 +338,6 @@ mod tests {
         assert!(!key_is_valid(&[], Some("alpha")));
         assert!(!key_is_valid(&keys, Some(long.as_str())), "too long");
         let longest = "k".repeat(MAX_KEY_LEN);
-        assert!(key_is_valid(&[longest.clone()], Some(longest.as_str())));
+        assert!(key_is_valid(std::slice::from_ref(&longest), Some(&longest)));
     }
 }
