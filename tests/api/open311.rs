@@ -1,5 +1,7 @@
 //! Open311 GeoReport v2 under `/open311/v2`: bare arrays, the standard's error list, API keys
-//! for posting, orders with channel `open311`, and no personal data in any answer.
+//! for posting, orders with channel `open311`, and the public-data rule in every answer (no
+//! personal data, village and township for the address, positions rounded to 2 decimals, the
+//! description only once dispatched).
 
 use crate::helpers::{Cast, RawReply, TestApp, spawn_app, spawn_app_with};
 use serde_json::{Value, json};
@@ -9,6 +11,7 @@ const NAME_FIRST: &str = "特尔";
 const NAME_LAST: &str = "巴";
 const PHONE: &str = "13987654321";
 const EMAIL: &str = "bateer@example.cn";
+const STREET: &str = "幸福路12号401室";
 
 async fn keyed_app() -> TestApp {
     spawn_app_with(|s| s.open311_api_keys = vec!["another-key".into(), KEY.into()]).await
@@ -30,7 +33,7 @@ fn request_form<'a>(key: &'a str, township: &'a str) -> Vec<(&'a str, &'a str)> 
         ("last_name", NAME_LAST),
         ("phone", PHONE),
         ("email", EMAIL),
-        ("address_string", "锡尼镇某嘎查"),
+        ("address_string", STREET),
         ("lat", "39.83"),
         ("long", "109.0"),
     ]
@@ -62,7 +65,16 @@ async fn get(app: &TestApp, path: &str) -> RawReply {
 /// A raw answer that must carry none of the posted contact data.
 fn assert_private(reply: &RawReply) {
     let text = reply.text();
-    for secret in [PHONE, EMAIL, "巴特尔", NAME_FIRST, "13812345678", "contact"] {
+    for secret in [
+        PHONE,
+        EMAIL,
+        "巴特尔",
+        NAME_FIRST,
+        "13812345678",
+        "contact",
+        STREET,
+        "幸福路",
+    ] {
         assert!(!text.contains(secret), "`{secret}` leaked in {text}");
     }
 }
@@ -319,8 +331,9 @@ async fn open311_requests_are_bare_arrays_without_personal_data() {
     assert_eq!(request["status"], "open");
     assert_eq!(request["service_code"], "farming_herding");
     assert_eq!(request["service_name"], "种养殖技术");
-    assert_eq!(request["description"], "请来讲讲羊的疫苗接种");
-    assert_eq!(request["address"], "锡尼镇某嘎查");
+    // Not dispatched yet: the theme stands in for the description; the township is the address.
+    assert_eq!(request["description"], "种养殖技术");
+    assert_eq!(request["address"], "锡尼镇");
     assert_eq!(request["lat"], json!(39.83));
     assert_eq!(request["long"], json!(109.0));
     assert_eq!(request["media_url"], Value::Null);
@@ -509,4 +522,319 @@ async fn open311_posts_share_the_submit_rate_limit() {
     let reply = post_form(&app, form(&request_form(KEY, "xini"))).await;
     assert_error(&reply, 429);
     assert!(!reply.header("retry-after").is_empty());
+}
+
+/// The field names of a 400's descriptions (`field: message`), sorted.
+fn fields_of(descriptions: &[String]) -> Vec<String> {
+    let mut fields: Vec<String> = descriptions
+        .iter()
+        .map(|d| d.split(": ").next().unwrap_or_default().to_owned())
+        .collect();
+    fields.sort();
+    fields
+}
+
+#[tokio::test]
+async fn open311_invalid_post_names_each_field_by_its_open311_name() {
+    let app = keyed_app().await;
+    let long_address = "路".repeat(201);
+    let body = form(&[
+        ("api_key", KEY),
+        ("description", "   "),
+        ("first_name", NAME_FIRST),
+        ("phone", "12345"),
+        ("email", "not-an-email"),
+        ("address_string", &long_address),
+        ("lat", "39.8"),
+        ("attribute[preferred_date]", "2020-01-01"),
+        ("attribute[expected_attendees]", "0"),
+    ]);
+    let descriptions = assert_error(&post_form(&app, body).await, 400);
+    assert_eq!(
+        fields_of(&descriptions),
+        [
+            "address_string",
+            "attribute[expected_attendees]",
+            "attribute[preferred_date]",
+            "attribute[township]",
+            "description",
+            "email",
+            // A latitude without a longitude names both halves.
+            "lat",
+            "long",
+            "phone",
+            "service_code",
+        ],
+        "{descriptions:?}"
+    );
+    // The township is reported once, by the adapter, in words about what was sent.
+    let township: Vec<&String> = descriptions
+        .iter()
+        .filter(|d| d.starts_with("attribute[township]"))
+        .collect();
+    assert_eq!(township.len(), 1, "{descriptions:?}");
+    assert!(township[0].contains("苏木镇"), "{descriptions:?}");
+
+    // A value the adapter cannot read at all keeps its own entry, even where the order API
+    // reports the same field again (lat without a usable number: "both or neither").
+    let mut fields = request_form(KEY, "xini");
+    fields.retain(|(k, _)| *k != "lat");
+    fields.push(("lat", "north"));
+    fields.push(("attribute[expected_attendees]", "many"));
+    let descriptions = assert_error(&post_form(&app, form(&fields)).await, 400);
+    assert_eq!(
+        fields_of(&descriptions),
+        ["attribute[expected_attendees]", "lat"],
+        "{descriptions:?}"
+    );
+    assert!(descriptions.contains(&"lat: must be a number".to_owned()));
+    assert_eq!(
+        get(&app, "/open311/v2/requests.json").await.json(),
+        json!([])
+    );
+}
+
+#[tokio::test]
+async fn open311_refuses_over_long_api_keys() {
+    let long = "k".repeat(129);
+    let app = spawn_app_with(|s| s.open311_api_keys = vec![KEY.into(), long.clone()]).await;
+    // In the body …
+    let reply = post_form(&app, form(&request_form(&long, "xini"))).await;
+    let descriptions = assert_error(&reply, 403);
+    assert!(descriptions[0].starts_with("api_key"), "{descriptions:?}");
+    // … and in the query string.
+    let mut without: Vec<(&str, &str)> = request_form(KEY, "xini");
+    without.retain(|(k, _)| *k != "api_key");
+    let resp = app
+        .client
+        .post(format!(
+            "{}/open311/v2/requests.json?api_key={long}",
+            app.address
+        ))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(form(&without))
+        .send()
+        .await
+        .expect("request failed");
+    assert_eq!(resp.status(), 403);
+    assert_eq!(
+        get(&app, "/open311/v2/requests.json").await.json(),
+        json!([])
+    );
+    // A key of ordinary length, in the query string, still works.
+    let resp = app
+        .client
+        .post(format!(
+            "{}/open311/v2/requests.json?api_key={KEY}",
+            app.address
+        ))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(form(&without))
+        .send()
+        .await
+        .expect("request failed");
+    assert_eq!(resp.status(), 201);
+}
+
+#[tokio::test]
+async fn open311_reads_share_the_public_read_rate_limit() {
+    let app = spawn_app_with(|s| s.rate_limit = 2).await;
+    assert_eq!(get(&app, "/open311/v2/requests.json").await.status, 200);
+    let one = format!("/open311/v2/requests/{}.json", uuid::Uuid::now_v7());
+    assert_eq!(get(&app, &one).await.status, 404);
+    for path in ["/open311/v2/requests.json", one.as_str()] {
+        let reply = get(&app, path).await;
+        let descriptions = assert_error(&reply, 429);
+        assert!(!descriptions[0].is_empty());
+        assert!(
+            reply
+                .header("retry-after")
+                .parse::<u64>()
+                .is_ok_and(|s| s >= 1),
+            "Retry-After: {:?}",
+            reply.header("retry-after")
+        );
+    }
+    // The same budget as /api/v1/track.
+    let track = app.get_raw("/api/v1/track/ABCD2345", None, None).await;
+    assert_eq!(track.status, 429);
+    // Reference reads are not counted.
+    assert_eq!(get(&app, "/open311/v2/services.json").await.status, 200);
+}
+
+/// Adds village `name` to township `xini`.
+async fn village(app: &TestApp, name: &str) {
+    let admin = app.admin().await;
+    app.post(
+        "/api/v1/townships/xini/villages",
+        &json!({"name": name}),
+        Some(&admin),
+    )
+    .await
+    .expect(201);
+}
+
+/// Every public read of request `id` (the list, the id-filtered list, the single request): each
+/// checked for contact data, street address and exact position; returns each one's
+/// `description` with the raw text.
+async fn public_reads(app: &TestApp, id: &str) -> Vec<(Value, String)> {
+    let mut found = Vec::new();
+    for path in [
+        "/open311/v2/requests.json".to_owned(),
+        format!("/open311/v2/requests.json?service_request_id={id}"),
+        format!("/open311/v2/requests/{id}.json"),
+    ] {
+        let reply = get(app, &path).await;
+        assert_eq!(reply.status, 200, "{path}: {}", reply.text());
+        assert_private(&reply);
+        let text = reply.text();
+        for exact in ["39.834", "39.835", "109.987", "109.988"] {
+            assert!(!text.contains(exact), "`{exact}` in {text}");
+        }
+        let request = reply
+            .json()
+            .as_array()
+            .and_then(|list| list.iter().find(|r| r["service_request_id"] == id).cloned())
+            .expect("the request");
+        assert_eq!(request["address"], "锡尼镇阿日柴达木嘎查", "{path}");
+        assert_eq!(request["lat"], json!(39.83), "{path}");
+        assert_eq!(request["long"], json!(109.99), "{path}");
+        found.push((request["description"].clone(), text));
+    }
+    found
+}
+
+/// Checks that every read shows the description (`shown`) or the theme in its place.
+fn expect_description(found: Vec<(Value, String)>, asked: &str, shown: bool, when: &str) {
+    for (description, text) in found {
+        if shown {
+            assert_eq!(description, asked, "{when}");
+        } else {
+            assert_eq!(description, "种养殖技术", "{when}: the theme");
+            assert!(
+                !text.contains("院子"),
+                "{when}: description leaked in {text}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn open311_publishes_place_and_description_by_the_public_data_rule() {
+    const ASKED: &str = "请到我家院子里讲讲羊的疫苗接种，我家老人腿脚不便";
+    let app = keyed_app().await;
+    let cast = Cast::new(&app).await;
+    village(&app, "阿日柴达木嘎查").await;
+    let mut fields = request_form(KEY, "xini");
+    fields.retain(|(k, _)| !matches!(*k, "description" | "lat" | "long"));
+    fields.extend([
+        ("description", ASKED),
+        ("attribute[village]", "阿日柴达木嘎查"),
+        ("lat", "39.834567"),
+        ("long", "109.987654"),
+    ]);
+    let reply = post_form(&app, form(&fields)).await;
+    assert_eq!(reply.status, 201, "{}", reply.text());
+    let id = reply.json()[0]["service_request_id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+
+    expect_description(public_reads(&app, &id).await, ASKED, false, "submitted");
+    let dispatch = json!({"department_id": cast.department_id});
+    app.act(&id, "dispatch", dispatch.clone(), &cast.station)
+        .await
+        .expect(200);
+    expect_description(public_reads(&app, &id).await, ASKED, true, "dispatched");
+    // Returned by the department: submitted again, so the theme again.
+    app.act(
+        &id,
+        "return",
+        json!({"reason": "不归我们管"}),
+        &cast.department,
+    )
+    .await
+    .expect(200);
+    expect_description(public_reads(&app, &id).await, ASKED, false, "returned");
+    app.act(&id, "dispatch", dispatch, &cast.station)
+        .await
+        .expect(200);
+    app.act(&id, "accept", json!({}), &cast.department)
+        .await
+        .expect(200);
+    expect_description(public_reads(&app, &id).await, ASKED, true, "accepted");
+    // Cancelled: off the normal path, so the theme.
+    app.act(&id, "cancel", json!({"reason": "不需要了"}), &cast.station)
+        .await
+        .expect(200);
+    expect_description(public_reads(&app, &id).await, ASKED, false, "cancelled");
+
+    // A rejected order never shows its description.
+    let (rejected, _) = cast.order_in(&app, "rejected").await;
+    let reply = get(&app, &format!("/open311/v2/requests/{rejected}.json")).await;
+    assert_eq!(reply.json()[0]["description"], "种养殖技术");
+
+    // The resident's own public pages follow the same rule: no contact data, no street
+    // address, no position, no description.
+    let admin = app.admin().await;
+    let order = app
+        .get(&format!("/api/v1/orders/{id}"), Some(&admin))
+        .await
+        .expect(200);
+    let code = order["tracking_code"].as_str().expect("tracking code");
+    for path in [format!("/api/v1/track/{code}"), format!("/t/{code}")] {
+        let reply = app.get_raw(&path, None, None).await;
+        assert_eq!(reply.status, 200, "{path}");
+        assert_private(&reply);
+        let text = reply.text();
+        for secret in ["院子", "39.8", "109.9", "阿日柴达木"] {
+            assert!(!text.contains(secret), "{path}: `{secret}` in {text}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_resident_form_says_what_becomes_public_next_to_the_fields() {
+    let app = spawn_app().await;
+    for (path, description, place, address) in [
+        (
+            "/?lang=zh",
+            "阵地派单后，这段内容会公开显示",
+            "苏木镇和嘎查/村会公开显示",
+            "不公开",
+        ),
+        (
+            "/?lang=en",
+            "Once the station has dispatched your request, this text is shown publicly",
+            "The township and village are shown publicly",
+            "Not public",
+        ),
+    ] {
+        let reply = app.get_raw(path, None, Some("text/html")).await;
+        assert_eq!(reply.status, 200, "{path}");
+        let page = reply.text();
+        for (id, words, field) in [
+            ("h-description", description, "description"),
+            ("h-place", place, "township"),
+            ("h-address", address, "address"),
+        ] {
+            let hint = format!(r#"<p class="hint" id="{id}">"#);
+            let at = page
+                .find(&hint)
+                .unwrap_or_else(|| panic!("{path}: no {id} in {page}"));
+            assert!(
+                page[at..].starts_with(&format!("{hint}{words}")),
+                "{path}: {id} does not say `{words}`"
+            );
+            // The hint belongs to its field: screen readers read it with the field.
+            let field_at = page
+                .find(&format!(r#"id="{field}""#))
+                .unwrap_or_else(|| panic!("{path}: no field {field}"));
+            let tag_end = field_at + page[field_at..].find('>').expect("tag end");
+            assert!(
+                page[field_at..tag_end].contains(&format!(r#"aria-describedby="{id} e-{field}""#)),
+                "{path}: {field} is not described by {id}"
+            );
+        }
+    }
 }
