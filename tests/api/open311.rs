@@ -576,7 +576,8 @@ async fn open311_invalid_post_names_each_field_by_its_open311_name() {
     assert!(township[0].contains("苏木镇"), "{descriptions:?}");
 
     // A value the adapter cannot read at all keeps its own entry, even where the order API
-    // reports the same field again (lat without a usable number: "both or neither").
+    // reports the same field again (lat without a usable number: "both or neither", which
+    // also names the longitude).
     let mut fields = request_form(KEY, "xini");
     fields.retain(|(k, _)| *k != "lat");
     fields.push(("lat", "north"));
@@ -584,7 +585,7 @@ async fn open311_invalid_post_names_each_field_by_its_open311_name() {
     let descriptions = assert_error(&post_form(&app, form(&fields)).await, 400);
     assert_eq!(
         fields_of(&descriptions),
-        ["attribute[expected_attendees]", "lat"],
+        ["attribute[expected_attendees]", "lat", "long"],
         "{descriptions:?}"
     );
     assert!(descriptions.contains(&"lat: must be a number".to_owned()));
