@@ -6,6 +6,7 @@ pub mod certificates;
 pub mod idempotency;
 pub mod import;
 pub mod ledger;
+pub mod membership;
 pub mod orders;
 pub mod people;
 pub mod reference;

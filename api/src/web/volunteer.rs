@@ -164,7 +164,7 @@ pub async fn post_form(
         .filter(|k| valid_key(k))
         .map(|k| Idempotency::new("volunteers", k, &fingerprint));
     let result = match parse_register(body) {
-        Ok(new) => svc::register_volunteer(&state.db, new, idem).await,
+        Ok(new) => svc::register_volunteer(&state.db, new, idem, state.now()).await,
         Err(err) => Err(err),
     };
     match result {
