@@ -15,6 +15,7 @@ mod exports;
 mod import;
 mod ledger;
 mod lifecycle;
+mod membership;
 mod migrations;
 mod notifications;
 mod open311;

@@ -316,8 +316,7 @@ pub async fn review_volunteer(
         .await?
         .ok_or(ApiError::NotFound)?;
     if to == VolunteerState::Approved && from == VolunteerState::Pending {
-        crate::notify::enqueue_volunteer_approved(&txn, settings, id, &now.real_name, at)
-            .await?;
+        crate::notify::enqueue_volunteer_approved(&txn, settings, id, &now.real_name, at).await?;
     }
     txn.commit().await?;
     Ok(VolunteerView::new(now, true))
