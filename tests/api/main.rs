@@ -22,4 +22,5 @@ mod open311;
 mod people;
 mod permissions;
 mod stats;
+mod trust;
 mod web;
