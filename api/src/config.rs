@@ -8,6 +8,7 @@ use chrono_tz::Tz;
 use kepu_domain::sla::SlaPolicy;
 use kepu_domain::volunteer::StarThresholds;
 use serde::Deserialize;
+use std::net::IpAddr;
 use std::path::PathBuf;
 
 /// Where the service runs: `dev` tolerates missing secrets, `production` refuses them.
@@ -58,6 +59,104 @@ pub struct Settings {
     /// API keys Open311 clients may post requests with (`KEPU_OPEN311_API_KEYS`, comma
     /// separated); empty refuses every Open311 post.
     pub open311_api_keys: Vec<String>,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (`KEPU_TRUSTED_PROXIES`); empty
+    /// believes nobody and keys every limit on the peer address.
+    pub trusted_proxies: TrustedProxies,
+}
+
+/// Addresses and networks of the reverse proxies in front of the service. Only a request whose
+/// peer is one of them has its client taken from `X-Forwarded-For`, because anybody else can
+/// write that header.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TrustedProxies(Vec<(IpAddr, u8)>);
+
+impl TrustedProxies {
+    /// Parses a comma-separated list of addresses (`10.0.0.5`, `::1`) and networks in CIDR
+    /// notation (`10.0.0.0/8`, `fd00::/8`); spaces around each entry are ignored.
+    pub fn parse(list: &str) -> anyhow::Result<Self> {
+        let mut nets = Vec::new();
+        for entry in list.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+            let bad = || {
+                anyhow::anyhow!(
+                    "KEPU_TRUSTED_PROXIES: `{entry}` is not an IP address or a network such as 10.0.0.0/8"
+                )
+            };
+            let (addr, prefix) = match entry.split_once('/') {
+                Some((addr, len)) => (addr, Some(len)),
+                None => (entry, None),
+            };
+            let addr: IpAddr = addr.parse().map_err(|_| bad())?;
+            let addr = addr.to_canonical();
+            let max = if addr.is_ipv4() { 32 } else { 128 };
+            let prefix = match prefix {
+                Some(len) => len
+                    .parse::<u8>()
+                    .ok()
+                    .filter(|l| *l <= max)
+                    .ok_or_else(bad)?,
+                None => max,
+            };
+            nets.push((addr, prefix));
+        }
+        Ok(Self(nets))
+    }
+
+    /// Whether none are configured.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Whether `ip` is one of the proxies.
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let ip = ip.to_canonical();
+        self.0.iter().any(|(net, prefix)| match (net, ip) {
+            (IpAddr::V4(net), IpAddr::V4(ip)) => {
+                let mask = u32::MAX.checked_shl(32 - u32::from(*prefix)).unwrap_or(0);
+                u32::from(*net) & mask == u32::from(ip) & mask
+            }
+            (IpAddr::V6(net), IpAddr::V6(ip)) => {
+                let mask = u128::MAX.checked_shl(128 - u32::from(*prefix)).unwrap_or(0);
+                u128::from(*net) & mask == u128::from(ip) & mask
+            }
+            _ => false,
+        })
+    }
+
+    /// The client of a request from `peer` that carried the `X-Forwarded-For` values
+    /// `forwarded` (every header line, in order). A peer that is not a trusted proxy is the
+    /// client, whatever it wrote. Otherwise the list is read from the right, past the trusted
+    /// proxies that appended to it, and the first address that is not one of them is the
+    /// client; an entry that is no address stops the walk at the last trusted hop.
+    pub fn client(&self, peer: IpAddr, forwarded: &[&str]) -> IpAddr {
+        let peer = peer.to_canonical();
+        if !self.contains(peer) {
+            return peer;
+        }
+        let hops: Vec<&str> = forwarded
+            .iter()
+            .flat_map(|line| line.split(','))
+            .map(str::trim)
+            .collect();
+        let mut client = peer;
+        for hop in hops.into_iter().rev() {
+            let Some(addr) = parse_hop(hop) else {
+                return client;
+            };
+            client = addr;
+            if !self.contains(addr) {
+                return addr;
+            }
+        }
+        client
+    }
+}
+
+/// An `X-Forwarded-For` entry: an address, optionally with a port (`1.2.3.4:80`, `[::1]:80`).
+fn parse_hop(hop: &str) -> Option<IpAddr> {
+    hop.parse::<IpAddr>()
+        .ok()
+        .or_else(|| hop.parse::<std::net::SocketAddr>().ok().map(|s| s.ip()))
+        .map(|ip| ip.to_canonical())
 }
 
 /// How mail is sent and how often the background jobs run.
@@ -110,6 +209,7 @@ struct FileSettings {
     log_format: Option<String>,
     open311_api_keys: Option<String>,
     issuer: Option<String>,
+    trusted_proxies: Option<String>,
 }
 
 impl Settings {
@@ -220,15 +320,22 @@ impl Settings {
                 None => Ok(from_file.unwrap_or(default)),
             }
         };
+        // Links in mail and the verification address printed on certificates come from here,
+        // never from request headers (a forged `X-Forwarded-Host` must not reach a certificate).
+        let public_url = match var("PUBLIC_URL").or(file.public_url) {
+            Some(url) if url.starts_with("https://") || url.starts_with("http://") => url,
+            Some(_) => bail!("KEPU_PUBLIC_URL must start with https:// or http://"),
+            None if environment == Environment::Production => bail!(
+                "KEPU_PUBLIC_URL must be set in production (e.g. https://kepu.example.org): \
+                 certificates print it as their verification address"
+            ),
+            None => format!("http://{listen}"),
+        };
         let mail = MailSettings {
             from: var("MAIL_FROM")
                 .or(file.mail_from)
                 .unwrap_or_else(|| MailSettings::DEFAULT_FROM.into()),
-            public_url: var("PUBLIC_URL")
-                .or(file.public_url)
-                .unwrap_or_else(|| format!("http://{listen}"))
-                .trim_end_matches('/')
-                .to_owned(),
+            public_url: public_url.trim_end_matches('/').to_owned(),
             max_attempts: u32::try_from(count(
                 "MAIL_MAX_ATTEMPTS",
                 file.mail_max_attempts.map(u64::from),
@@ -268,6 +375,11 @@ impl Settings {
                         .collect()
                 })
                 .unwrap_or_default(),
+            trusted_proxies: TrustedProxies::parse(
+                &var("TRUSTED_PROXIES")
+                    .or(file.trusted_proxies)
+                    .unwrap_or_default(),
+            )?,
         };
         settings.check()?;
         Ok(settings)
@@ -329,6 +441,7 @@ impl Settings {
             json_logs: false,
             issuer: None,
             open311_api_keys: Vec::new(),
+            trusted_proxies: TrustedProxies::default(),
         }
     }
 }
@@ -382,9 +495,111 @@ mod tests {
         assert!(
             from(&[
                 ("KEPU_ENV", "production"),
-                ("KEPU_JWT_SECRET", "q8Vt2LzP0xN4rW7yB1mC6kD9fH3jS5aU")
+                ("KEPU_JWT_SECRET", "q8Vt2LzP0xN4rW7yB1mC6kD9fH3jS5aU"),
+                ("KEPU_PUBLIC_URL", "https://kepu.example.org/"),
             ])
             .is_ok()
+        );
+    }
+
+    #[test]
+    fn production_needs_the_public_address_and_dev_defaults_to_the_listen_address() {
+        let err = from(&[
+            ("KEPU_ENV", "production"),
+            ("KEPU_JWT_SECRET", "q8Vt2LzP0xN4rW7yB1mC6kD9fH3jS5aU"),
+        ])
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+        assert!(err.contains("KEPU_PUBLIC_URL"), "{err}");
+        let s = from(&[("KEPU_LISTEN", "0.0.0.0:9000")]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(s.mail.public_url, "http://0.0.0.0:9000");
+        let s = from(&[("KEPU_PUBLIC_URL", "https://kepu.example.org/")])
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(s.mail.public_url, "https://kepu.example.org");
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_networks_and_anything_else_stops_the_start() {
+        assert!(
+            from(&[])
+                .map(|s| s.trusted_proxies.is_empty())
+                .unwrap_or(false)
+        );
+        let s = from(&[(
+            "KEPU_TRUSTED_PROXIES",
+            " 10.0.0.0/8, 192.168.1.7 ,fd00::/8 ",
+        )])
+        .unwrap_or_else(|e| panic!("{e}"));
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap_or(IpAddr::from([0, 0, 0, 0]));
+        assert!(s.trusted_proxies.contains(ip("10.200.3.4")));
+        assert!(s.trusted_proxies.contains(ip("192.168.1.7")));
+        assert!(!s.trusted_proxies.contains(ip("192.168.1.8")));
+        assert!(s.trusted_proxies.contains(ip("fd12::1")));
+        assert!(
+            s.trusted_proxies.contains(ip("::ffff:10.1.1.1")),
+            "IPv4-mapped"
+        );
+        assert!(!s.trusted_proxies.contains(ip("11.0.0.1")));
+        for bad in [
+            "10.0.0.0/33",
+            "proxy.local",
+            "10.0.0.0/x",
+            "::1/129",
+            "1.2.3",
+        ] {
+            let err = from(&[("KEPU_TRUSTED_PROXIES", bad)])
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(
+                err.contains("KEPU_TRUSTED_PROXIES") && err.contains(bad),
+                "{bad}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_client_is_the_right_most_forwarded_address_that_is_no_trusted_proxy() {
+        let proxies = TrustedProxies::parse("127.0.0.1, 10.0.0.0/8").unwrap_or_default();
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap_or(IpAddr::from([0, 0, 0, 0]));
+        let proxy = ip("127.0.0.1");
+        // A peer that is no proxy is the client, whatever it claims.
+        assert_eq!(
+            proxies.client(ip("198.51.100.9"), &["203.0.113.1"]),
+            ip("198.51.100.9")
+        );
+        // Behind the proxy: the right-most address that is not a proxy. What the client wrote
+        // itself further left is ignored.
+        assert_eq!(proxies.client(proxy, &["203.0.113.1"]), ip("203.0.113.1"));
+        assert_eq!(
+            proxies.client(proxy, &["6.6.6.6, 203.0.113.1, 10.1.2.3"]),
+            ip("203.0.113.1")
+        );
+        assert_eq!(
+            proxies.client(proxy, &["6.6.6.6", "203.0.113.1:5555, 10.1.2.3"]),
+            ip("203.0.113.1"),
+            "several header lines and a port"
+        );
+        assert_eq!(
+            proxies.client(proxy, &["[2001:db8::1]:443"]),
+            ip("2001:db8::1")
+        );
+        // No header, only proxies, or garbage: never further than what can be believed.
+        assert_eq!(proxies.client(proxy, &[]), proxy);
+        assert_eq!(
+            proxies.client(proxy, &["10.0.0.1, 10.0.0.2"]),
+            ip("10.0.0.1")
+        );
+        assert_eq!(proxies.client(proxy, &["203.0.113.1, unknown"]), proxy);
+        assert_eq!(
+            proxies.client(proxy, &["203.0.113.1, garbage, 10.0.0.7"]),
+            ip("10.0.0.7")
+        );
+        // Nobody trusted: the peer, always.
+        assert_eq!(
+            TrustedProxies::default().client(proxy, &["203.0.113.1"]),
+            proxy
         );
     }
 
@@ -397,6 +612,8 @@ mod tests {
             ("KEPU_SMTP_URL", "http://mail.example.org"),
             ("KEPU_MAIL_MAX_ATTEMPTS", "many"),
             ("KEPU_SWEEP_INTERVAL_SECS", "-1"),
+            ("KEPU_PUBLIC_URL", "kepu.example.org"),
+            ("KEPU_TRUSTED_PROXIES", "10.0.0.0/99"),
         ] {
             let Err(err) = from(&[(name, value)]) else {
                 panic!("{name}={value} was accepted");

@@ -1,8 +1,10 @@
 //! Building and running the service: connect, migrate, load defaults, bind, serve.
 
-use actix_web::dev::Server;
-use actix_web::middleware::{Compress, DefaultHeaders, from_fn};
-use actix_web::{App, HttpResponse, HttpServer, web};
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::{Compress, DefaultHeaders, Next, from_fn};
+use actix_web::{App, Error, HttpResponse, HttpServer, web};
 use std::net::TcpListener;
 use std::sync::Arc;
 use tracing_actix_web::TracingLogger;
@@ -114,6 +116,38 @@ async fn serve_openapi(doc: web::Data<OpenApiJson>) -> HttpResponse {
         .body(doc.0.clone())
 }
 
+/// The policy of the API docs page (the vendored Swagger UI under `/api/docs/`). Its
+/// `index.html` has no inline script or style: it loads `swagger-ui-bundle.js`,
+/// `swagger-ui-standalone-preset.js` and `swagger-initializer.js` (the configuration) from the
+/// same place, so `script-src 'self'` suffices and no `eval` is needed (the bundles only fall
+/// back to `Function("return this")` where `self` is missing). The one `<style>` element the UI
+/// writes is the logo's, `.logo_small_svg__cls-2{fill:#fff}.logo_small_svg__cls-3{fill:#85ea2d}`,
+/// allowed by its hash; other styling is the stylesheets and React's style properties (CSSOM,
+/// which CSP does not govern). The stylesheet's icons are `data:` images, and the UI fetches the
+/// OpenAPI document (and "Try it out" calls) from this origin. Nothing comes from elsewhere, so
+/// the page works offline and cannot be framed. Upgrading utoipa-swagger-ui means checking the
+/// hash again.
+pub const DOCS_CSP: &str = "default-src 'none'; script-src 'self'; \
+    style-src 'self' 'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w='; \
+    img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; \
+    frame-ancestors 'none'";
+
+/// Gives every answer under `/api/docs` the docs page's policy.
+async fn docs_policy(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let docs = req.path() == "/api/docs" || req.path().starts_with("/api/docs/");
+    let mut response = next.call(req).await?;
+    if docs {
+        response.headers_mut().insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(DOCS_CSP),
+        );
+    }
+    Ok(response)
+}
+
 fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
     let data = web::Data::new(state);
     let doc = openapi();
@@ -127,6 +161,7 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             .wrap(from_fn(telemetry::record_metrics))
             .wrap(TracingLogger::default())
             .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
+            .wrap(from_fn(docs_policy))
             .into_utoipa_app()
             .service(
                 utoipa_actix_web::scope("/api/v1")

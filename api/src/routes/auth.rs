@@ -29,10 +29,26 @@ pub struct RefreshBody {
     pub refresh_token: Option<String>,
 }
 
-/// The peer address, for per-client rate limits.
+/// The client's address, for per-client rate limits: the peer, or, when the peer is one of
+/// `KEPU_TRUSTED_PROXIES`, the right-most `X-Forwarded-For` address that is not a trusted proxy
+/// (see [`crate::config::TrustedProxies::client`]).
 pub fn client_ip(req: &HttpRequest) -> std::net::IpAddr {
-    req.peer_addr()
-        .map_or(std::net::IpAddr::from([127, 0, 0, 1]), |a| a.ip())
+    let peer = req
+        .peer_addr()
+        .map_or(std::net::IpAddr::from([127, 0, 0, 1]), |a| a.ip());
+    let Some(state) = req.app_data::<web::Data<AppState>>() else {
+        return peer;
+    };
+    let proxies = &state.settings.trusted_proxies;
+    if proxies.is_empty() {
+        return peer;
+    }
+    let forwarded: Vec<&str> = req
+        .headers()
+        .get_all("X-Forwarded-For")
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    proxies.client(peer, &forwarded)
 }
 
 /// Signs in with username and password.

@@ -102,7 +102,6 @@ pub struct PeriodQuery {
 #[get("/volunteers/{id}/certificate")]
 pub async fn volunteer_certificate(
     state: web::Data<AppState>,
-    req: HttpRequest,
     caller: Caller,
     path: web::Path<String>,
     query: web::Query<HashMap<String, String>>,
@@ -125,12 +124,9 @@ pub async fn volunteer_certificate(
     }
     p.into_result()?;
     let c = svc::issue(&state, id, from, to, Some(claims.sub)).await?;
-    let verify_url = format!(
-        "{}://{}/verify/{}",
-        req.connection_info().scheme(),
-        req.connection_info().host(),
-        c.cert.code
-    );
+    // The configured public address, never the request's `Host`/`X-Forwarded-Host`: a forged
+    // header must not print a fake verifier's address on a genuine certificate.
+    let verify_url = format!("{}/verify/{}", state.settings.mail.public_url, c.cert.code);
     let body = format!(
         "<h1>志愿服务证明</h1><p>兹证明 <strong>{name}</strong> 同志在{period}参加科普志愿服务，\
          经服务组织确认的志愿服务时长累计 <strong>{hours}</strong> 小时。特此证明。</p>{facts}\

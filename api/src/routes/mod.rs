@@ -5,6 +5,7 @@ pub mod auth;
 pub mod certificates;
 pub mod health;
 pub mod ledger;
+pub mod membership;
 pub mod notifications;
 pub mod open311;
 pub mod orders;
@@ -109,8 +110,11 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(people::reject_volunteer)
         .service(people::suspend_volunteer)
         .service(people::volunteer_hours)
-        .service(people::add_team_member)
-        .service(people::list_team_members)
+        .service(membership::add_team_member)
+        .service(membership::list_team_members)
+        .service(membership::list_invitations)
+        .service(membership::accept_invitation)
+        .service(membership::decline_invitation)
         .service(ledger::list_service_records)
         .service(ledger::get_service_record)
         .service(ledger::confirm_service_record)

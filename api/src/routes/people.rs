@@ -1,4 +1,4 @@
-//! Accounts, volunteer registration and review, team members, hours.
+//! Accounts, volunteer registration and review, hours (team members: `membership`).
 
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use kepu_domain::Role;
@@ -16,8 +16,9 @@ use crate::paging::Paged;
 use crate::service::actors::require_admin;
 use crate::service::idempotency::Idempotency;
 use crate::service::ledger::{self, HoursView};
+use crate::service::membership;
 use crate::service::parse_id;
-use crate::service::people::{self as svc, MemberView, NewUser, NewVolunteer, VolunteerView};
+use crate::service::people::{self as svc, NewUser, NewVolunteer, VolunteerView};
 use crate::service::sessions::UserView;
 use crate::state::{AppState, Limited};
 
@@ -253,6 +254,7 @@ async fn review(
             id,
             review,
             reason.map(|r| r.into_inner()),
+            state.now(),
         )
         .await?,
     ))
@@ -342,14 +344,15 @@ pub async fn volunteer_hours(
         .json(ledger::hours(&state.db, id, &state.settings.star_thresholds).await?))
 }
 
-/// Hours, certificates: for the volunteer, the leaders of their teams, and the association.
+/// Hours, certificates: for the volunteer, the leaders of the teams they are a member of (an
+/// invitation not yet accepted does not count), and the association.
 pub async fn may_see_hours(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<()> {
     let claims = caller.user()?;
     let allowed = match claims.role {
         Role::AssociationAdmin => true,
         Role::Volunteer => claims.volunteer_id == Some(id),
         Role::TeamLeader => match claims.team_id {
-            Some(team) => svc::is_member(&state.db, team, id).await?,
+            Some(team) => membership::is_member(&state.db, team, id).await?,
             None => false,
         },
         Role::StationStaff | Role::DepartmentStaff => false,
@@ -363,74 +366,4 @@ pub async fn may_see_hours(state: &AppState, caller: &Caller, id: Uuid) -> ApiRe
             "only the volunteer, their team leader and the association see hours".into(),
         ),
     })
-}
-
-/// A volunteer to add to a team.
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct MemberBody {
-    /// An approved volunteer.
-    #[schema(required = true)]
-    pub volunteer_id: Option<String>,
-}
-
-fn team_leader_or_admin(caller: &Caller, team: Uuid) -> ApiResult<()> {
-    let claims = caller.user()?;
-    match claims.role {
-        Role::AssociationAdmin => Ok(()),
-        Role::TeamLeader if claims.team_id == Some(team) => Ok(()),
-        Role::TeamLeader => Err(ApiError::NotFound),
-        _ => Err(ApiError::Forbidden(
-            "only the association and the team's leader manage members".into(),
-        )),
-    }
-}
-
-/// Adds an approved volunteer to a team (association, the team's leader).
-#[utoipa::path(tag = "people", request_body = MemberBody, params(("id" = Uuid, Path)), security(("bearer" = [])),
-    responses((status = 201, body = MemberView), (status = 400, body = Problem), (status = 401, body = Problem),
-        (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-#[post("/teams/{id}/members")]
-pub async fn add_team_member(
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<String>,
-    body: ApiJson<MemberBody>,
-) -> ApiResult<HttpResponse> {
-    let team = Uuid::parse_str(&path).map_err(|_| ApiError::NotFound)?;
-    team_leader_or_admin(&caller, team)?;
-    let mut p = Problems::new();
-    let raw = p
-        .require("volunteer_id", body.body.volunteer_id.as_deref())
-        .map(|_| ());
-    let volunteer =
-        raw.and_then(|_| parse_id(&mut p, "volunteer_id", body.body.volunteer_id.as_deref()));
-    let volunteer = p.finish(|| volunteer)?;
-    Ok(HttpResponse::Created().json(svc::add_member(&state.db, team, volunteer).await?))
-}
-
-/// A team's members with their confirmed hours (association, the team's leader and members).
-#[utoipa::path(tag = "people", params(("id" = Uuid, Path)), security(("bearer" = [])),
-    responses((status = 200, body = Paged<MemberView>), (status = 401, body = Problem), (status = 403, body = Problem),
-        (status = 404, body = Problem)))]
-#[get("/teams/{id}/members")]
-pub async fn list_team_members(
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<String>,
-) -> ApiResult<HttpResponse> {
-    let team = Uuid::parse_str(&path).map_err(|_| ApiError::NotFound)?;
-    let claims = caller.user()?;
-    let allowed = match (claims.role, claims.volunteer_id) {
-        (Role::Volunteer, Some(v)) => svc::is_member(&state.db, team, v).await?,
-        _ => team_leader_or_admin(&caller, team).is_ok(),
-    };
-    if !allowed {
-        return Err(match claims.role {
-            Role::TeamLeader | Role::Volunteer => ApiError::NotFound,
-            _ => ApiError::Forbidden(
-                "only the association, the team's leader and members see members".into(),
-            ),
-        });
-    }
-    Ok(HttpResponse::Ok().json(Paged::all(svc::members(&state.db, team).await?)))
 }

@@ -7,6 +7,7 @@ pub mod idempotency;
 pub mod import;
 pub mod ledger;
 pub mod mail;
+pub mod membership;
 pub mod open311;
 pub mod orders;
 pub mod people;

@@ -1,4 +1,4 @@
-//! People: accounts, volunteers and their review, team membership, hours.
+//! People: accounts, volunteers and their review (team membership is in `membership`).
 
 use chrono::{DateTime, Utc};
 use kepu_domain::Role;
@@ -10,12 +10,11 @@ use sea_orm::{
     QuerySelect, TransactionTrait,
 };
 use serde::Serialize;
-use std::collections::HashMap;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::auth;
-use crate::entity::{departments, stations, team_members, teams, users, volunteers};
+use crate::entity::{departments, stations, teams, users, volunteers};
 use crate::error::{ApiError, ApiResult, Problems};
 use crate::paging::Page;
 use crate::paging::Paged;
@@ -173,6 +172,8 @@ pub struct NewVolunteer {
 }
 
 /// Registers a volunteer (`pending`) with a volunteer account whose login is the phone number.
+/// Whether the phone is already registered is said only when the rest of the registration is
+/// valid, so the form is no free "is this number registered?" oracle.
 pub async fn register_volunteer(
     db: &DatabaseConnection,
     new: NewVolunteer,
@@ -192,6 +193,7 @@ pub async fn register_volunteer(
     {
         problems.add("township", "没有这个苏木镇");
     }
+    problems.into_result()?;
     let phone_taken = volunteers::Entity::find()
         .filter(volunteers::Column::Phone.eq(new.phone.as_str()))
         .one(db)
@@ -203,9 +205,8 @@ pub async fn register_volunteer(
             .await?
             .is_some();
     if phone_taken {
-        problems.add("phone", "这个手机号已经注册");
+        return Err(ApiError::field("phone", "这个手机号已经注册"));
     }
-    problems.into_result()?;
     let password = new.password.clone();
     let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
         .await
@@ -271,6 +272,7 @@ pub async fn review_volunteer(
     id: Uuid,
     review: Review,
     reason: Option<String>,
+    at: DateTime<Utc>,
 ) -> ApiResult<VolunteerView> {
     let v = volunteers::Entity::find_by_id(id)
         .one(db)
@@ -294,7 +296,7 @@ pub async fn review_volunteer(
     let changed = volunteers::Entity::update_many()
         .col_expr(volunteers::Column::State, Expr::value(to.as_str()))
         .col_expr(volunteers::Column::ReviewReason, Expr::value(reason))
-        .col_expr(volunteers::Column::UpdatedAt, Expr::value(Utc::now()))
+        .col_expr(volunteers::Column::UpdatedAt, Expr::value(at))
         .filter(volunteers::Column::Id.eq(id))
         .filter(volunteers::Column::State.eq(from.as_str()))
         .exec(&txn)
@@ -314,8 +316,7 @@ pub async fn review_volunteer(
         .await?
         .ok_or(ApiError::NotFound)?;
     if to == VolunteerState::Approved && from == VolunteerState::Pending {
-        crate::notify::enqueue_volunteer_approved(&txn, settings, id, &now.real_name, Utc::now())
-            .await?;
+        crate::notify::enqueue_volunteer_approved(&txn, settings, id, &now.real_name, at).await?;
     }
     txn.commit().await?;
     Ok(VolunteerView::new(now, true))
@@ -345,107 +346,4 @@ pub async fn list_volunteers(
         |v| v.id,
         |v| VolunteerView::new(v, true),
     ))
-}
-
-/// A member of a team with their confirmed hours.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct MemberView {
-    /// The volunteer.
-    pub volunteer_id: Uuid,
-    /// Real name.
-    pub real_name: String,
-    /// Review state.
-    pub state: String,
-    /// Joined.
-    pub joined_at: chrono::DateTime<Utc>,
-    /// Confirmed hours on record.
-    pub confirmed_hours: f64,
-}
-
-/// Adds an approved volunteer to a team (404 unknown team or volunteer, 422 not approved,
-/// 409 already a member).
-pub async fn add_member(
-    db: &DatabaseConnection,
-    team: Uuid,
-    volunteer: Uuid,
-) -> ApiResult<MemberView> {
-    teams::Entity::find_by_id(team)
-        .one(db)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    let v = volunteers::Entity::find_by_id(volunteer)
-        .one(db)
-        .await?
-        .ok_or_else(|| ApiError::field("volunteer_id", "没有这个志愿者"))?;
-    if v.state != VolunteerState::Approved.as_str() {
-        return Err(ApiError::field(
-            "volunteer_id",
-            "只有审核通过的志愿者可以加入服务队",
-        ));
-    }
-    let now = Utc::now();
-    let result = team_members::Entity::insert(team_members::ActiveModel {
-        team_id: Set(team),
-        volunteer_id: Set(volunteer),
-        joined_at: Set(now),
-    })
-    .exec_without_returning(db)
-    .await;
-    match result {
-        Ok(_) => Ok(MemberView {
-            volunteer_id: v.id,
-            real_name: v.real_name,
-            state: v.state,
-            joined_at: now,
-            confirmed_hours: 0.0,
-        }),
-        Err(e) if super::is_unique_violation(&e) => Err(ApiError::Conflict {
-            code: "team.already_member",
-            detail: "the volunteer is already a member of this team".into(),
-            current_state: "member".into(),
-        }),
-        Err(e) => Err(e.into()),
-    }
-}
-
-/// A team's members with their confirmed hours.
-pub async fn members(db: &DatabaseConnection, team: Uuid) -> ApiResult<Vec<MemberView>> {
-    teams::Entity::find_by_id(team)
-        .one(db)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    let links = team_members::Entity::find()
-        .filter(team_members::Column::TeamId.eq(team))
-        .all(db)
-        .await?;
-    // Two queries whatever the team's size: links, then their volunteers with their sums.
-    let ids: Vec<Uuid> = links.iter().map(|l| l.volunteer_id).collect();
-    let people: HashMap<Uuid, volunteers::Model> = volunteers::Entity::find()
-        .filter(volunteers::Column::Id.is_in(ids.iter().copied()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|v| (v.id, v))
-        .collect();
-    Ok(links
-        .into_iter()
-        .filter_map(|link| {
-            let v = people.get(&link.volunteer_id)?;
-            Some(MemberView {
-                volunteer_id: v.id,
-                real_name: v.real_name.clone(),
-                state: v.state.clone(),
-                joined_at: link.joined_at,
-                confirmed_hours: v.confirmed_halves as f64 / 2.0,
-            })
-        })
-        .collect())
-}
-
-/// Whether `team` has `volunteer` as a member.
-pub async fn is_member(db: &DatabaseConnection, team: Uuid, volunteer: Uuid) -> ApiResult<bool> {
-    Ok(team_members::Entity::find_by_id((team, volunteer))
-        .one(db)
-        .await?
-        .is_some())
 }

@@ -301,7 +301,20 @@ pub async fn indicators_table(
     })
 }
 
-/// CSV in UTF-8 with a byte-order mark; dates as `YYYY-MM-DD`.
+/// A text cell as it goes into a CSV file. A spreadsheet runs a cell that starts with `=`,
+/// `+`, `-` or `@` (or a tab or carriage return before one) as a formula, so a self-registered
+/// volunteer named `=HYPERLINK(…)` would put a live link into the association's sheet. Such a
+/// cell gets a leading `'`, as OWASP's CSV-injection advice says; the spreadsheet then shows
+/// the text as typed. Only text is touched: numbers (a reversal's negative hours) stay numbers.
+pub fn neutralise(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}").into(),
+        _ => text.into(),
+    }
+}
+
+/// CSV in UTF-8 with a byte-order mark; dates as `YYYY-MM-DD`; text neutralised against
+/// formula injection ([`neutralise`]).
 pub fn to_csv(table: &Table) -> anyhow::Result<Vec<u8>> {
     let mut out = Vec::from("\u{feff}".as_bytes());
     {
@@ -309,7 +322,7 @@ pub fn to_csv(table: &Table) -> anyhow::Result<Vec<u8>> {
         w.write_record(&table.headers)?;
         for row in &table.rows {
             w.write_record(row.iter().map(|c| match c {
-                Cell::Text(s) => s.clone(),
+                Cell::Text(s) => neutralise(s).into_owned(),
                 Cell::Number(n) => n.to_string(),
                 Cell::Date(d) => d.format("%Y-%m-%d").to_string(),
                 Cell::Empty => String::new(),
@@ -320,7 +333,8 @@ pub fn to_csv(table: &Table) -> anyhow::Result<Vec<u8>> {
     Ok(out)
 }
 
-/// An `.xlsx` workbook with one sheet: bold headers, numbers as numbers, dates as dates.
+/// An `.xlsx` workbook with one sheet: bold headers, numbers as numbers, dates as dates. Text
+/// is written as string cells, never as formulas, so `=1+2` stays the text `=1+2`.
 pub fn to_xlsx(table: &Table) -> anyhow::Result<Vec<u8>> {
     use chrono::Datelike;
     let mut book = Workbook::new();
@@ -384,6 +398,31 @@ mod tests {
         assert_eq!(
             text,
             "姓名,时长,日期\n\"张三, \"\"老张\"\"\",1.5,2026-03-01\n"
+        );
+    }
+
+    #[test]
+    fn csv_text_that_a_spreadsheet_would_run_is_neutralised_and_numbers_are_not() {
+        let table = Table {
+            title: "测试",
+            headers: vec!["a", "b", "c", "d", "e", "f", "g", "h"],
+            rows: vec![vec![
+                "=HYPERLINK(\"http://evil.example\",\"x\")".into(),
+                "+1".into(),
+                "-2+3".into(),
+                "@SUM(A1)".into(),
+                "\t=1".into(),
+                "张三 = 李四".into(),
+                Cell::Number(-1.5),
+                "\r=1".into(),
+            ]],
+        };
+        let bytes = to_csv(&table).unwrap_or_default();
+        let text = String::from_utf8(bytes[3..].to_vec()).unwrap_or_default();
+        let row = text.lines().nth(1).unwrap_or_default();
+        assert_eq!(
+            row,
+            "\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"x\"\")\",'+1,'-2+3,'@SUM(A1),'\t=1,张三 = 李四,-1.5,\"'\r=1\""
         );
     }
 

@@ -247,6 +247,63 @@ fn body_of(values: &HashMap<String, String>) -> (OrderDraft, Value) {
     (body, fingerprint)
 }
 
+/// Why a posted page form was turned away before its content was looked at.
+#[derive(Debug)]
+pub(super) struct Turned {
+    /// 429 or 403.
+    pub status: StatusCode,
+    /// The rate limit's refusal, with its wait; `None` when the form was not genuine.
+    pub limited: Option<ApiError>,
+}
+
+impl Turned {
+    /// The message above the form.
+    pub fn notice(&self, t: &'static super::i18n::Text) -> &'static str {
+        if self.limited.is_some() {
+            t.rate_limited
+        } else {
+            t.expired_form
+        }
+    }
+
+    /// The page answering the post, with `Retry-After` when the rate limit refused it.
+    pub fn finish(&self, page: HttpResponse) -> HttpResponse {
+        match &self.limited {
+            Some(err) => with_retry_after(page, err),
+            None => page,
+        }
+    }
+}
+
+/// The one guard of every form posted to the pages (`/`, `/volunteer`, `/t/{code}/…`): the
+/// post counts against the client's budget of `family` first, so that nothing behind the
+/// guard (not even the "this form has expired" answer) is an unthrottled oracle, and then the
+/// session's CSRF token and the origin are checked.
+pub(super) fn guard(
+    state: &AppState,
+    req: &HttpRequest,
+    session: &Session,
+    csrf: Option<&String>,
+    family: Limited,
+) -> Result<(), Turned> {
+    if let Err(err) = state
+        .limits
+        .check(family, crate::routes::auth::client_ip(req))
+    {
+        return Err(Turned {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            limited: Some(err),
+        });
+    }
+    if !session.form_is_genuine(req, csrf) {
+        return Err(Turned {
+            status: StatusCode::FORBIDDEN,
+            limited: None,
+        });
+    }
+    Ok(())
+}
+
 /// `POST /`: the form without JavaScript. Valid: the order is stored, the phone remembers its
 /// resident token, and the browser is sent to the "sent" page. Invalid: the form again, with
 /// every typed value and a message by each bad field; nothing is stored.
@@ -269,27 +326,15 @@ pub async fn post_form(
         let (state, req) = (state.clone(), req.clone());
         async move { form_page(&state, &req, status, values, errors, notice, key).await }
     };
-    if !session.form_is_genuine(&req, posted.get("csrf")) {
-        return again(
-            StatusCode::FORBIDDEN,
-            HashMap::new(),
-            Some(t.expired_form),
-            idem_key,
-        )
-        .await;
-    }
-    if let Err(err) = state
-        .limits
-        .check(Limited::Submit, crate::routes::auth::client_ip(&req))
-    {
+    if let Err(turned) = guard(&state, &req, &session, posted.get("csrf"), Limited::Submit) {
         let page = again(
-            StatusCode::TOO_MANY_REQUESTS,
+            turned.status,
             HashMap::new(),
-            Some(t.rate_limited),
+            Some(turned.notice(t)),
             idem_key,
         )
         .await;
-        return with_retry_after(page, &err);
+        return turned.finish(page);
     }
     let (draft, fingerprint) = body_of(&values);
     let idem = idem_key

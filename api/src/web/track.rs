@@ -10,6 +10,7 @@ use kepu_domain::order::{Actor, OrderState};
 use kepu_domain::value::{Note, Reason, Score, TrackingCode};
 use std::collections::HashMap;
 
+use super::form::guard;
 use super::i18n::Lang;
 use super::session::{Session, keep_lang};
 use super::{Chrome, error_page, field_errors, html_response, lang_of, render, see_other};
@@ -240,8 +241,15 @@ async fn resident_action(
         let values = posted.clone();
         async move { status_page(state, req, code_ref, status, notice, errors, values).await }
     };
-    if !session.form_is_genuine(req, posted.get("csrf")) {
-        return again(StatusCode::FORBIDDEN, Some(t.expired_form), HashMap::new()).await;
+    // Throttled before anything is looked up: the answers below tell whether a code exists.
+    match guard(state, req, &session, posted.get("csrf"), Limited::Track) {
+        Ok(()) => {}
+        Err(turned) => {
+            if let Some(err) = &turned.limited {
+                return error_page(lang, &format!("/t/{code}"), err);
+            }
+            return again(turned.status, Some(turned.notice(t)), HashMap::new()).await;
+        }
     }
     let Some(token) = session.token_for(code.as_ref()) else {
         return again(StatusCode::FORBIDDEN, Some(t.not_owner), HashMap::new()).await;

@@ -7,12 +7,9 @@ use askama::Template;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 
-use super::form::{Choice, load_lists};
+use super::form::{Choice, guard, load_lists};
 use super::session::{Session, keep_lang};
-use super::{
-    Chrome, error_page, html_response, lang_of, refused, render, see_other, valid_key,
-    with_retry_after,
-};
+use super::{Chrome, error_page, html_response, lang_of, refused, render, see_other, valid_key};
 use crate::routes::people::{RegisterBody, parse_register};
 use crate::service::idempotency::Idempotency;
 use crate::service::people as svc;
@@ -116,27 +113,21 @@ pub async fn post_form(
         async move { page(&state, &req, status, values, errors, notice, key).await }
     };
     let session = Session::of(&req);
-    if !session.form_is_genuine(&req, posted.get("csrf")) {
-        return again(
-            StatusCode::FORBIDDEN,
-            HashMap::new(),
-            Some(t.expired_form),
-            idem_key,
-        )
-        .await;
-    }
-    if let Err(err) = state
-        .limits
-        .check(Limited::Register, crate::routes::auth::client_ip(&req))
-    {
+    if let Err(turned) = guard(
+        &state,
+        &req,
+        &session,
+        posted.get("csrf"),
+        Limited::Register,
+    ) {
         let page = again(
-            StatusCode::TOO_MANY_REQUESTS,
+            turned.status,
             HashMap::new(),
-            Some(t.rate_limited),
+            Some(turned.notice(t)),
             idem_key,
         )
         .await;
-        return with_retry_after(page, &err);
+        return turned.finish(page);
     }
     let get = |f: &str| posted.get(f).filter(|v| !v.trim().is_empty()).cloned();
     let body = RegisterBody {
