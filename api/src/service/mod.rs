@@ -13,6 +13,7 @@ pub mod reports;
 pub mod sessions;
 pub mod stats;
 pub mod sweeper;
+pub mod users;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
