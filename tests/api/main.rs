@@ -6,6 +6,7 @@
 mod helpers;
 mod mail_server;
 
+mod accounts;
 mod auth;
 mod certificates;
 mod concurrency;
