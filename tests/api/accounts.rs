@@ -149,7 +149,10 @@ async fn a_bad_password_change_lists_every_problem_and_changes_nothing() {
     assert_eq!(fields(&same), ["new_password"]);
     // A wrong current password is a 422 on that field (documented), not a 403: the caller
     // may change their password, the value sent is wrong.
-    let wrong = change(json!({"current_password": "not-my-password", "new_password": "a-new-password-456"})).await;
+    let wrong = change(
+        json!({"current_password": "not-my-password", "new_password": "a-new-password-456"}),
+    )
+    .await;
     assert_eq!(fields(&wrong), ["current_password"]);
     let types = app
         .post(
@@ -304,7 +307,9 @@ async fn deactivation_stops_tokens_at_once_and_activation_lets_the_user_sign_in_
     );
     // The right password fails exactly as a wrong one does.
     let right = login_reply(&app, &username, PASSWORD).await.expect(401);
-    let wrong = login_reply(&app, &username, "wrong-password").await.expect(401);
+    let wrong = login_reply(&app, &username, "wrong-password")
+        .await
+        .expect(401);
     assert_eq!(right, wrong);
     // Deactivating again changes nothing; the association cannot deactivate itself.
     app.post(
@@ -405,7 +410,9 @@ async fn failed_sign_ins_slow_down_that_username_only_with_a_growing_wait() {
 
     // Once the wait is over, one more failure locks it for twice as long.
     app.clock.advance(chrono::Duration::seconds(31));
-    login_reply(&app, &target, "wrong-password").await.expect(401);
+    login_reply(&app, &target, "wrong-password")
+        .await
+        .expect(401);
     let locked = login_reply(&app, &target, PASSWORD).await;
     assert_eq!(locked.status, 429);
     assert_eq!(locked.headers["retry-after"], "60");
@@ -414,7 +421,9 @@ async fn failed_sign_ins_slow_down_that_username_only_with_a_growing_wait() {
     app.clock.advance(chrono::Duration::seconds(61));
     sign_in(&app, &target, PASSWORD).await;
     for _ in 0..4 {
-        login_reply(&app, &target, "wrong-password").await.expect(401);
+        login_reply(&app, &target, "wrong-password")
+            .await
+            .expect(401);
     }
     sign_in(&app, &target, PASSWORD).await;
 
@@ -439,7 +448,9 @@ async fn the_wait_doubles_up_to_fifteen_minutes() {
     let (_, target) = staff(&app, "被反复猜的人").await;
     let mut waits = Vec::new();
     for _ in 0..5 {
-        login_reply(&app, &target, "wrong-password").await.expect(401);
+        login_reply(&app, &target, "wrong-password")
+            .await
+            .expect(401);
     }
     for _ in 0..6 {
         let locked = login_reply(&app, &target, "wrong-password").await;
@@ -451,11 +462,15 @@ async fn the_wait_doubles_up_to_fifteen_minutes() {
             .unwrap();
         waits.push(wait);
         app.clock.advance(chrono::Duration::seconds(wait));
-        login_reply(&app, &target, "wrong-password").await.expect(401);
+        login_reply(&app, &target, "wrong-password")
+            .await
+            .expect(401);
     }
     assert_eq!(waits, [30, 60, 120, 240, 480, 900]);
     // The fifteen-minute wait outlasted the window: the count has started again.
-    login_reply(&app, &target, "wrong-password").await.expect(401);
+    login_reply(&app, &target, "wrong-password")
+        .await
+        .expect(401);
 }
 
 #[tokio::test]
@@ -594,7 +609,11 @@ async fn the_account_endpoints_are_documented_with_their_problems() {
     let doc = app.get("/api/v1/openapi.json", None).await.expect(200);
     for (path, method, statuses) in [
         ("/api/v1/users", "get", &["401", "403", "422"][..]),
-        ("/api/v1/me/password", "post", &["400", "401", "422", "429"][..]),
+        (
+            "/api/v1/me/password",
+            "post",
+            &["400", "401", "422", "429"][..],
+        ),
         (
             "/api/v1/users/{id}/reset-password",
             "post",
