@@ -6,7 +6,7 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, errors::ErrorKind};
 use kepu_domain::Role;
 use rand::RngCore;
@@ -46,6 +46,9 @@ pub struct Claims {
     pub iat: i64,
     /// Token id.
     pub jti: Uuid,
+    /// The session (refresh-token family) the token belongs to; every request checks that it
+    /// has not ended and that the account is active.
+    pub sid: Uuid,
 }
 
 /// Signs and checks access tokens with one HS256 secret; the algorithm is pinned.
@@ -65,7 +68,7 @@ impl TokenKeys {
         };
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 0;
-        validation.set_required_spec_claims(&["exp", "sub", "iat"]);
+        validation.set_required_spec_claims(&["exp", "sub", "iat", "sid"]);
         Ok(Self {
             encoding: EncodingKey::from_secret(&secret).context("building the JWT signing key")?,
             decoding: DecodingKey::from_secret(&secret).context("building the JWT checking key")?,
@@ -112,9 +115,29 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
 }
 
 /// A hash to verify against when the user does not exist, so a login takes as long either way.
-pub fn dummy_password_hash() -> &'static str {
-    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    HASH.get_or_init(|| hash_password("not-a-real-password").unwrap_or_default())
+/// A constant made with the default parameters (checked by a test), so it can never fail or be
+/// empty at run time.
+pub const DUMMY_PASSWORD_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$zxkc8TALXw88tR3xXFHdfw$TvNGwmcy0VhHr4l2ABVWZJBlKj4PT8jp0yqcP1/Oj6o";
+
+/// The characters of temporary passwords: lower-case letters and digits that cannot be mistaken
+/// for one another when read aloud or copied from a screen (no `0 o 1 l i`).
+const READABLE: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+
+/// A temporary password for a reset: four groups of four readable characters joined by `-`
+/// (19 characters, about 79 bits).
+pub fn temporary_password() -> String {
+    let bytes = random_bytes::<16>();
+    let mut out = String::with_capacity(19);
+    for (i, b) in bytes.iter().enumerate() {
+        if i > 0 && i % 4 == 0 {
+            out.push('-');
+        }
+        // 256 is not a multiple of 31: reject-free mapping via a wide multiply keeps the bias
+        // below 1 %, which is irrelevant at 79 bits.
+        let index = (usize::from(*b) * READABLE.len()) >> 8;
+        out.push(char::from(READABLE[index]));
+    }
+    out
 }
 
 /// `N` bytes from the operating system's generator.
@@ -134,9 +157,14 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-/// Claims for a user, valid for [`ACCESS_TOKEN_SECONDS`] from now.
-pub fn claims_for(user: &crate::entity::users::Model, role: Role) -> Claims {
-    let now = Utc::now().timestamp();
+/// Claims for a user in session `sid`, valid for [`ACCESS_TOKEN_SECONDS`] from `now`.
+pub fn claims_for(
+    user: &crate::entity::users::Model,
+    role: Role,
+    sid: Uuid,
+    now: DateTime<Utc>,
+) -> Claims {
+    let now = now.timestamp();
     Claims {
         sub: user.id,
         role,
@@ -147,6 +175,7 @@ pub fn claims_for(user: &crate::entity::users::Model, role: Role) -> Claims {
         exp: now + ACCESS_TOKEN_SECONDS,
         iat: now,
         jti: Uuid::now_v7(),
+        sid,
     }
 }
 
@@ -178,6 +207,7 @@ mod tests {
             exp: now + 60,
             iat: now,
             jti: Uuid::now_v7(),
+            sid: Uuid::now_v7(),
         };
         assert_eq!(keys.verify(&keys.sign(&claims)?)?, claims);
         let expired = keys.sign(&Claims {
@@ -200,6 +230,35 @@ mod tests {
             })
         ));
         Ok(())
+    }
+
+    #[test]
+    fn the_dummy_hash_is_argon2id_with_the_default_parameters() -> anyhow::Result<()> {
+        let dummy = PasswordHash::new(DUMMY_PASSWORD_HASH)
+            .map_err(|e| anyhow::anyhow!("the dummy hash does not parse: {e}"))?;
+        let real = hash_password("correct horse")?;
+        let real = PasswordHash::new(&real).map_err(|e| anyhow::anyhow!("{e}"))?;
+        assert_eq!(dummy.algorithm, real.algorithm);
+        assert_eq!(dummy.version, real.version);
+        assert_eq!(
+            dummy.params.to_string(),
+            real.params.to_string(),
+            "a login for an unknown user takes as long as one for a known user"
+        );
+        assert!(!verify_password("", DUMMY_PASSWORD_HASH));
+        Ok(())
+    }
+
+    #[test]
+    fn temporary_passwords_are_long_readable_and_different() {
+        let (a, b) = (temporary_password(), temporary_password());
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 19);
+        assert!(kepu_domain::value::Password::parse(&a).is_ok());
+        assert!(
+            a.split('-')
+                .all(|g| g.len() == 4 && g.bytes().all(|c| READABLE.contains(&c)))
+        );
     }
 
     #[test]

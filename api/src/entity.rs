@@ -294,6 +294,9 @@ pub mod users {
         pub created_at: DateTimeUtc,
         /// Column `notify_non_urgent`: `false` when the user switched non-urgent mail off.
         pub notify_non_urgent: bool,
+        /// Column `must_change_password`: set by a reset; only `me`, `me/password` and
+        /// `logout` answer the user until they choose a new password.
+        pub must_change_password: bool,
     }
 
     /// No relations are navigated through the ORM; queries join explicitly.
@@ -728,6 +731,59 @@ pub mod refresh_tokens {
         pub revoked_at: Option<DateTimeUtc>,
         /// Column `created_at`.
         pub created_at: DateTimeUtc,
+    }
+
+    /// No relations are navigated through the ORM; queries join explicitly.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// A sign-in: the refresh-token family shares its id, and access tokens carry it (`sid`).
+pub mod sessions {
+    use sea_orm::entity::prelude::*;
+
+    /// A row of `sessions`.
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "sessions")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        /// Column `id`.
+        pub id: Uuid,
+        /// Column `user_id`.
+        pub user_id: Uuid,
+        /// Column `created_at`.
+        pub created_at: DateTimeUtc,
+        /// Column `revoked_at`: set by logout, a password change or reset, a deactivation, or
+        /// the reuse of a rotated refresh token.
+        pub revoked_at: Option<DateTimeUtc>,
+    }
+
+    /// No relations are navigated through the ORM; queries join explicitly.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Recent failed sign-ins of one username (`kepu_domain::login`).
+pub mod login_failures {
+    use sea_orm::entity::prelude::*;
+
+    /// A row of `login_failures`.
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "login_failures")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        /// Column `username` (trimmed, lower-case, at most 200 characters).
+        pub username: String,
+        /// Column `failures`.
+        pub failures: i32,
+        /// Column `last_failure_at`.
+        pub last_failure_at: DateTimeUtc,
+        /// Column `locked_until`.
+        pub locked_until: Option<DateTimeUtc>,
     }
 
     /// No relations are navigated through the ORM; queries join explicitly.

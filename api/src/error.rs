@@ -43,6 +43,14 @@ pub enum ApiError {
     /// 403: signed in, but not allowed to do this.
     #[error("forbidden: {0}")]
     Forbidden(String),
+    /// 403 with its own code, e.g. `auth.password_change_required`.
+    #[error("forbidden: {code}")]
+    Refused {
+        /// Stable code.
+        code: &'static str,
+        /// What to do about it.
+        detail: &'static str,
+    },
     /// 404: unknown, or outside the caller's scope.
     #[error("not found")]
     NotFound,
@@ -145,6 +153,7 @@ impl ApiError {
             Self::IdempotencyMismatch => "idempotency.key_reused",
             Self::Unauthorized { code, .. } => code,
             Self::Forbidden(_) => "auth.forbidden",
+            Self::Refused { code, .. } => code,
             Self::NotFound => "not_found",
             Self::Conflict { code, .. } => code,
             Self::PayloadTooLarge => "request.too_large",
@@ -160,7 +169,7 @@ impl ApiError {
             Self::Validation(_) => "Invalid input",
             Self::IdempotencyMismatch => "Idempotency key reused",
             Self::Unauthorized { .. } => "Not signed in",
-            Self::Forbidden(_) => "Not allowed",
+            Self::Forbidden(_) | Self::Refused { .. } => "Not allowed",
             Self::NotFound => "Not found",
             Self::Conflict { .. } => "Conflict",
             Self::PayloadTooLarge => "Payload too large",
@@ -179,6 +188,7 @@ impl ApiError {
             }
             Self::Unauthorized { detail, .. } => (*detail).into(),
             Self::Forbidden(detail) => detail.clone(),
+            Self::Refused { detail, .. } => (*detail).into(),
             Self::NotFound => "no such resource, or it is outside your scope".into(),
             Self::Conflict { detail, .. } => detail.clone(),
             Self::PayloadTooLarge => "request bodies are limited to 64 KiB".into(),
@@ -229,7 +239,7 @@ impl ResponseError for ApiError {
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Self::Validation(_) | Self::IdempotencyMismatch => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
-            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::Forbidden(_) | Self::Refused { .. } => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,

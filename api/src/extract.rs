@@ -8,11 +8,12 @@ use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
-use std::future::{Future, Ready, ready};
+use std::future::Future;
 use std::pin::Pin;
 
 use crate::auth::{Claims, token_hash};
 use crate::error::{ApiError, ApiResult};
+use crate::service::sessions::{self, Standing};
 use crate::state::AppState;
 use kepu_domain::FieldError;
 
@@ -143,12 +144,39 @@ impl Caller {
     }
 }
 
+/// The endpoints a user who must change their password may still call.
+const OPEN_WHILE_PASSWORD_CHANGE_REQUIRED: [&str; 3] =
+    ["/api/v1/me", "/api/v1/me/password", "/api/v1/auth/logout"];
+
 impl FromRequest for Caller {
     type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
+    /// Besides the token itself, a bearer token's session is checked in the database on every
+    /// request (`sessions::check`): an ended session or a deactivated account is 401
+    /// `auth.revoked`, and a user who must change their password gets 403
+    /// `auth.password_change_required` everywhere except the endpoints that let them do so.
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(caller_of(req))
+        let caller = caller_of(req);
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let path = req.path().trim_end_matches('/');
+        let open = OPEN_WHILE_PASSWORD_CHANGE_REQUIRED.contains(&path);
+        Box::pin(async move {
+            let caller = caller?;
+            if let Caller::User(claims) = &caller {
+                let state = state.ok_or_else(|| {
+                    ApiError::Internal(anyhow::anyhow!("application state is missing"))
+                })?;
+                let standing = sessions::check(&state.db, claims).await?;
+                if standing == Standing::MustChangePassword && !open {
+                    return Err(ApiError::Refused {
+                        code: "auth.password_change_required",
+                        detail: "choose a new password at POST /api/v1/me/password first",
+                    });
+                }
+            }
+            Ok(caller)
+        })
     }
 }
 

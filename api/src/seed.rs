@@ -262,6 +262,7 @@ async fn ensure_admin(
         volunteer_id: Set(None),
         active: Set(true),
         notify_non_urgent: Set(true),
+        must_change_password: Set(false),
         created_at: Set(chrono::Utc::now()),
     })
     .exec(db)

@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261130_000001_initial;
 mod m20261201_000002_ledger;
 mod m20261201_000003_notifications;
+mod m20261202_000004_accounts;
 mod m20261205_000010_team_invitations;
 
 /// Every migration, oldest first.
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000001_initial::Migration),
             Box::new(m20261201_000002_ledger::Migration),
             Box::new(m20261201_000003_notifications::Migration),
+            Box::new(m20261202_000004_accounts::Migration),
             Box::new(m20261205_000010_team_invitations::Migration),
         ]
     }

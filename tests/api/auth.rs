@@ -143,6 +143,7 @@ async fn bad_expired_and_foreign_tokens_are_401() {
         exp: now + 600,
         iat: now,
         jti: uuid::Uuid::now_v7(),
+        sid: uuid::Uuid::now_v7(),
     };
     let forged = other.sign(&claims).unwrap();
     assert_eq!(

@@ -8,6 +8,7 @@
 mod helpers;
 mod mail_server;
 
+mod accounts;
 mod auth;
 mod certificates;
 mod concurrency;

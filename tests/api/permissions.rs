@@ -589,6 +589,16 @@ async fn administration_is_for_the_association_only() {
         .await
         .expect(201);
     let pending_id = pending["id"].as_str().unwrap();
+    // The account the account-management endpoints act on.
+    let target = app
+        .post(
+            "/api/v1/users",
+            &json!({"username": "managedstaff", "password": "password-123", "role": "station_staff", "display_name": "被管理的站员", "station_id": station_id}),
+            Some(&admin),
+        )
+        .await
+        .expect(201);
+    let target_id = target["id"].as_str().unwrap();
 
     #[rustfmt::skip]
     let endpoints: Vec<(Method, String, Option<Value>, u16)> = vec![
@@ -599,6 +609,11 @@ async fn administration_is_for_the_association_only() {
         (Method::POST, "/api/v1/townships/xini/villages".into(), Some(json!({"name": "新嘎查"})), 201),
         (Method::GET, "/api/v1/volunteers".into(), None, 200),
         (Method::POST, format!("/api/v1/volunteers/{pending_id}/approve"), Some(json!({})), 200),
+        (Method::GET, "/api/v1/users".into(), None, 200),
+        (Method::GET, "/api/v1/users?role=station_staff&active=true&q=managed".into(), None, 200),
+        (Method::POST, format!("/api/v1/users/{target_id}/reset-password"), Some(json!({})), 200),
+        (Method::POST, format!("/api/v1/users/{target_id}/deactivate"), Some(json!({})), 200),
+        (Method::POST, format!("/api/v1/users/{target_id}/activate"), Some(json!({})), 200),
     ];
     let refused: [(&str, Option<String>, u16); 5] = [
         ("anonymous", None, 401),
@@ -814,4 +829,53 @@ async fn the_ledger_figures_exports_certificates_and_outbox_answer_every_caller(
         pool.is_empty() && confirmed_pool.is_empty(),
         "every fresh record used"
     );
+}
+
+#[tokio::test]
+async fn every_signed_in_account_changes_its_own_password_and_nobody_else_can() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let station = app
+        .user(
+            "station_staff",
+            Some(("station_id", &app.xini_station().await)),
+        )
+        .await;
+    let department = app
+        .user(
+            "department_staff",
+            Some(("department_id", &app.nongmu().await)),
+        )
+        .await;
+    let (_, leader) = app.team().await;
+    let volunteer = volunteer_account(&app).await;
+    let order = app.submit().await;
+    let resident = format!("Resident {}", order["resident_token"].as_str().unwrap());
+    let change = json!({"current_password": "password-123", "new_password": "a-new-password-456"});
+
+    for (who, auth) in [("anonymous", None), ("a resident token", Some(resident))] {
+        let reply = app
+            .request(
+                Method::POST,
+                "/api/v1/me/password",
+                Some(&change),
+                auth.as_deref(),
+            )
+            .await;
+        assert_eq!(reply.status, 401, "{who}: {}", reply.body);
+    }
+    let admin_change =
+        json!({"current_password": ADMIN_PASSWORD, "new_password": "a-new-password-456"});
+    for (who, token, body) in [
+        ("station staff", &station, &change),
+        ("department staff", &department, &change),
+        ("a team leader", &leader, &change),
+        ("a volunteer", &volunteer, &change),
+        ("the association", &admin, &admin_change),
+    ] {
+        let reply = app.post("/api/v1/me/password", body, Some(token)).await;
+        assert_eq!(reply.status, 204, "{who}: {}", reply.body);
+        // The session that changed it goes on.
+        app.get("/api/v1/me", Some(token)).await.expect(200);
+    }
 }

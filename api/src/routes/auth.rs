@@ -1,11 +1,11 @@
-//! Sign in, refresh, sign out, and who am I.
+//! Sign in, refresh, sign out, who am I, and changing one's own password.
 
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
-use kepu_domain::value::Email;
+use kepu_domain::value::{Email, Password};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::error::{ApiError, ApiResult, Problem, Problems};
+use crate::error::{ApiResult, Problem, Problems};
 use crate::extract::{ApiJson, Caller};
 use crate::service::sessions::{self, TokenPair, UserView};
 use crate::state::{AppState, Limited};
@@ -51,10 +51,17 @@ pub fn client_ip(req: &HttpRequest) -> std::net::IpAddr {
     proxies.client(peer, &forwarded)
 }
 
-/// Signs in with username and password.
+/// Signs in with username and password. An unknown username, a wrong password and a
+/// deactivated account are the same 401. After 5 failures within 15 minutes the username is
+/// refused with 429 and `Retry-After` (30 s, doubling with each further failure, at most
+/// 15 minutes), whatever the client address; a success resets the count.
 #[utoipa::path(tag = "auth", request_body = LoginBody, responses(
-    (status = 200, body = TokenPair), (status = 400, body = Problem), (status = 401, body = Problem),
-    (status = 422, body = Problem), (status = 429, body = Problem)))]
+    (status = 200, body = TokenPair),
+    (status = 400, description = "malformed JSON or wrong types", body = Problem, content_type = "application/problem+json"),
+    (status = 401, description = "`auth.bad_credentials`", body = Problem, content_type = "application/problem+json"),
+    (status = 413, description = "body over 64 KiB", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "missing fields", body = Problem, content_type = "application/problem+json"),
+    (status = 429, description = "too many attempts from this client or for this username; see `Retry-After`", body = Problem, content_type = "application/problem+json")))]
 #[post("/auth/login")]
 pub async fn login(
     state: web::Data<AppState>,
@@ -69,13 +76,18 @@ pub async fn login(
     );
     let password = p.require("password", body.body.password.filter(|u| !u.is_empty()));
     let (username, password) = p.finish(|| Some((username?, password?)))?;
-    let pair = sessions::login(&state.db, &state.keys, &username, password).await?;
+    let pair = sessions::login(&state.db, &state.keys, &username, password, state.now()).await?;
     Ok(HttpResponse::Ok().json(pair))
 }
 
-/// Trades a refresh token for a new pair; a reused token revokes its whole family.
+/// Trades a refresh token for a new pair; a reused token revokes its whole family. A token of
+/// a session that has ended, or of a deactivated account, is 401 `auth.revoked`.
 #[utoipa::path(tag = "auth", request_body = RefreshBody, responses(
-    (status = 200, body = TokenPair), (status = 400, body = Problem), (status = 401, body = Problem), (status = 422, body = Problem)))]
+    (status = 200, body = TokenPair),
+    (status = 400, description = "malformed JSON or wrong types", body = Problem, content_type = "application/problem+json"),
+    (status = 401, description = "`auth.invalid`, `auth.expired`, `auth.refresh_reused` or `auth.revoked`", body = Problem, content_type = "application/problem+json"),
+    (status = 413, description = "body over 64 KiB", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "missing `refresh_token`", body = Problem, content_type = "application/problem+json")))]
 #[post("/auth/refresh")]
 pub async fn refresh(
     state: web::Data<AppState>,
@@ -87,12 +99,18 @@ pub async fn refresh(
         body.body.refresh_token.filter(|t| !t.is_empty()),
     );
     let token = p.finish(|| token)?;
-    Ok(HttpResponse::Ok().json(sessions::refresh(&state.db, &state.keys, &token).await?))
+    Ok(HttpResponse::Ok()
+        .json(sessions::refresh(&state.db, &state.keys, &token, state.now()).await?))
 }
 
-/// Signs out: the refresh token's family is revoked.
+/// Signs out: the refresh token's family is revoked, and the caller's session ends, so its
+/// access token is refused (401 `auth.revoked`) from the next request on.
 #[utoipa::path(tag = "auth", request_body = RefreshBody, security(("bearer" = [])), responses(
-    (status = 204, description = "signed out"), (status = 401, body = Problem), (status = 422, body = Problem)))]
+    (status = 204, description = "signed out"),
+    (status = 400, description = "malformed JSON or wrong types", body = Problem, content_type = "application/problem+json"),
+    (status = 401, description = "not signed in, or the session has already ended", body = Problem, content_type = "application/problem+json"),
+    (status = 413, description = "body over 64 KiB", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "missing `refresh_token`", body = Problem, content_type = "application/problem+json")))]
 #[post("/auth/logout")]
 pub async fn logout(
     state: web::Data<AppState>,
@@ -106,7 +124,7 @@ pub async fn logout(
         body.body.refresh_token.filter(|t| !t.is_empty()),
     );
     let token = p.finish(|| token)?;
-    sessions::logout(&state.db, claims.sub, &token).await?;
+    sessions::logout(&state.db, claims, &token, state.now()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -152,20 +170,66 @@ pub async fn update_me(
         notify_non_urgent: body.body.notify_non_urgent,
     };
     let user = sessions::update_own(&state.db, claims.sub, change).await?;
-    Ok(HttpResponse::Ok().json(UserView::new(user)))
+    Ok(HttpResponse::Ok().json(UserView::try_from(user)?))
 }
 
-/// The caller's account, role and scope.
-#[utoipa::path(tag = "auth", security(("bearer" = [])), responses((status = 200, body = UserView), (status = 401, body = Problem)))]
+/// The caller's account, role and scope, with `active` and `must_change_password`.
+#[utoipa::path(tag = "auth", security(("bearer" = [])), responses(
+    (status = 200, body = UserView),
+    (status = 401, description = "not signed in, or the session has ended (`auth.revoked`)", body = Problem, content_type = "application/problem+json")))]
 #[get("/me")]
 pub async fn me(state: web::Data<AppState>, caller: Caller) -> ApiResult<HttpResponse> {
     let claims = caller.user()?;
     let user = sessions::user(&state.db, claims.sub).await?;
-    if !user.active {
-        return Err(ApiError::unauthorized(
-            "auth.invalid",
-            "the account is disabled",
-        ));
+    Ok(HttpResponse::Ok().json(UserView::try_from(user)?))
+}
+
+/// A change of one's own password.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PasswordBody {
+    /// The password in use now (after a reset: the temporary one).
+    #[schema(required = true)]
+    pub current_password: Option<String>,
+    /// 8–128 characters, not the current one.
+    #[schema(required = true)]
+    pub new_password: Option<String>,
+}
+
+/// Changes the caller's password. Every other session of the caller ends (their refresh tokens
+/// fail and their access tokens answer 401 `auth.revoked`); this one stays. Clears
+/// `must_change_password`. A wrong current password is 422 on `current_password` and counts
+/// towards the sign-in slow-down of the account (429 with `Retry-After` once locked).
+#[utoipa::path(tag = "auth", request_body = PasswordBody, security(("bearer" = [])), responses(
+    (status = 204, description = "changed"),
+    (status = 400, description = "malformed JSON or wrong types", body = Problem, content_type = "application/problem+json"),
+    (status = 401, description = "not signed in, or the session has ended", body = Problem, content_type = "application/problem+json"),
+    (status = 413, description = "body over 64 KiB", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "a field is missing, the new password is not 8–128 characters or equals the current one, or the current password is wrong", body = Problem, content_type = "application/problem+json"),
+    (status = 429, description = "too many wrong passwords for this account; see `Retry-After`", body = Problem, content_type = "application/problem+json")))]
+#[post("/me/password")]
+pub async fn change_password(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: ApiJson<PasswordBody>,
+) -> ApiResult<HttpResponse> {
+    let claims = caller.user()?;
+    let mut p = Problems::new();
+    let current = p.require(
+        "current_password",
+        body.body.current_password.filter(|c| !c.is_empty()),
+    );
+    let new = p
+        .require(
+            "new_password",
+            body.body.new_password.as_deref().map(Password::parse),
+        )
+        .and_then(|r| p.check("new_password", r));
+    if let (Some(current), Some(new)) = (&current, &new)
+        && current == new.expose()
+    {
+        p.add("new_password", "新密码不能与当前密码相同");
     }
-    Ok(HttpResponse::Ok().json(UserView::new(user)))
+    let (current, new) = p.finish(|| Some((current?, new?.expose().to_owned())))?;
+    sessions::change_password(&state.db, claims, current, new, state.now()).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

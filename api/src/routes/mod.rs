@@ -13,6 +13,7 @@ pub mod people;
 pub mod reference;
 pub mod reports;
 pub mod stats;
+pub mod users;
 
 use actix_web::HttpResponse;
 use utoipa::OpenApi;
@@ -78,6 +79,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(auth::logout)
         .service(auth::me)
         .service(auth::update_me)
+        .service(auth::change_password)
         .service(reference::list_townships)
         .service(reference::create_village)
         .service(reference::list_themes)
@@ -104,6 +106,10 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(orders::close_order)
         .service(orders::cancel_order)
         .service(people::create_user)
+        .service(users::list_users)
+        .service(users::reset_password)
+        .service(users::deactivate_user)
+        .service(users::activate_user)
         .service(people::register_volunteer)
         .service(people::list_volunteers)
         .service(people::approve_volunteer)

@@ -16,6 +16,7 @@ pub mod reports;
 pub mod sessions;
 pub mod stats;
 pub mod sweeper;
+pub mod users;
 
 use crate::error::Problems;
 use uuid::Uuid;

@@ -91,10 +91,11 @@ pub async fn create_user(db: &DatabaseConnection, new: NewUser) -> ApiResult<Use
         volunteer_id: Set(keep("volunteer_id", new.volunteer_id)),
         active: Set(true),
         notify_non_urgent: Set(true),
+        must_change_password: Set(false),
         created_at: Set(Utc::now()),
     };
     match users::Entity::insert(row).exec_with_returning(db).await {
-        Ok(model) => Ok(UserView::new(model)),
+        Ok(model) => UserView::try_from(model),
         Err(e) if super::is_unique_violation(&e) => {
             Err(ApiError::field("username", "用户名已被使用"))
         }
@@ -255,6 +256,7 @@ pub async fn register_volunteer(
         volunteer_id: Set(Some(id)),
         active: Set(true),
         notify_non_urgent: Set(true),
+        must_change_password: Set(false),
         created_at: Set(now),
     })
     .exec_without_returning(&txn)

@@ -1,18 +1,30 @@
-//! Sessions: login, refresh-token rotation with reuse detection, logout.
+//! Sessions: sign-in with the per-account slow-down, refresh-token rotation with reuse
+//! detection, logout, the check every authenticated request makes, and changing one's own
+//! password.
+//!
+//! A session is one sign-in. Its id is the refresh-token family's id and travels in every
+//! access token as `sid`. Ending a session (logout, a password change or reset, a
+//! deactivation, a reused refresh token) marks its row in `sessions` and revokes its refresh
+//! tokens; [`check`] reads that row joined to the user on every authenticated request, so the
+//! access tokens stop at once, on every instance.
 
 use chrono::{DateTime, Duration, Utc};
 use kepu_domain::Role;
+use kepu_domain::login::{Failures, WINDOW};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    JoinType, QueryFilter, QuerySelect, RelationDef, TransactionTrait,
+};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::auth::{self, ACCESS_TOKEN_SECONDS, REFRESH_TOKEN_DAYS, TokenKeys};
-use crate::entity::{refresh_tokens, users};
+use crate::auth::{self, ACCESS_TOKEN_SECONDS, Claims, REFRESH_TOKEN_DAYS, TokenKeys};
+use crate::entity::{login_failures, refresh_tokens, sessions, users};
 use crate::error::{ApiError, ApiResult};
 
-/// A signed-in account as it describes itself.
+/// An account as it describes itself, and as the association sees it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UserView {
     /// Id.
@@ -36,15 +48,32 @@ pub struct UserView {
     pub volunteer_id: Option<Uuid>,
     /// Whether non-urgent mail is sent (escalations are sent regardless).
     pub notify_non_urgent: bool,
+    /// `false` once the association deactivated the account: it cannot sign in and its tokens
+    /// are refused.
+    pub active: bool,
+    /// `true` after a password reset: until the user sets a new password at
+    /// `POST /me/password`, every endpoint other than `me`, `me/password` and `auth/logout`
+    /// answers 403 `auth.password_change_required`.
+    pub must_change_password: bool,
 }
 
-impl UserView {
-    /// The view of a row.
-    pub fn new(u: users::Model) -> Self {
-        Self {
+impl TryFrom<users::Model> for UserView {
+    type Error = ApiError;
+
+    /// The view of a row; a role the code does not know is a broken database, an internal
+    /// error that is logged, never a silent default.
+    fn try_from(u: users::Model) -> ApiResult<Self> {
+        let role = u.role.parse::<Role>().map_err(|_| {
+            ApiError::Internal(anyhow::anyhow!(
+                "user {} has the unknown stored role {:?}",
+                u.id,
+                u.role
+            ))
+        })?;
+        Ok(Self {
             id: u.id,
             username: u.username,
-            role: u.role.parse().unwrap_or(Role::Volunteer),
+            role,
             display_name: u.display_name,
             email: u.email,
             station_id: u.station_id,
@@ -52,7 +81,9 @@ impl UserView {
             team_id: u.team_id,
             volunteer_id: u.volunteer_id,
             notify_non_urgent: u.notify_non_urgent,
-        }
+            active: u.active,
+            must_change_password: u.must_change_password,
+        })
     }
 }
 
@@ -71,23 +102,21 @@ pub struct TokenPair {
     pub user: UserView,
 }
 
+/// Signs a new access token and stores a new refresh token of session `sid`.
 async fn issue(
     db: &DatabaseConnection,
     keys: &TokenKeys,
     user: users::Model,
-    family: Uuid,
+    sid: Uuid,
     now: DateTime<Utc>,
 ) -> ApiResult<TokenPair> {
-    let role: Role = user
-        .role
-        .parse()
-        .map_err(|_| anyhow::anyhow!("stored role {} is unknown", user.role))?;
-    let access_token = keys.sign(&auth::claims_for(&user, role))?;
+    let view = UserView::try_from(user.clone())?;
+    let access_token = keys.sign(&auth::claims_for(&user, view.role, sid, now))?;
     let refresh_token = auth::new_opaque_token();
     refresh_tokens::Entity::insert(refresh_tokens::ActiveModel {
         id: Set(Uuid::now_v7()),
-        user_id: Set(user.id),
-        family_id: Set(family),
+        user_id: Set(view.id),
+        family_id: Set(sid),
         token_hash: Set(auth::token_hash(&refresh_token)),
         expires_at: Set(now + Duration::days(REFRESH_TOKEN_DAYS)),
         used_at: Set(None),
@@ -101,7 +130,7 @@ async fn issue(
         token_type: "Bearer",
         expires_in: ACCESS_TOKEN_SECONDS,
         refresh_token,
-        user: UserView::new(user),
+        user: view,
     })
 }
 
@@ -109,37 +138,227 @@ fn bad_credentials() -> ApiError {
     ApiError::unauthorized("auth.bad_credentials", "wrong username or password")
 }
 
-/// Checks a username and password and starts a new token family.
+fn revoked() -> ApiError {
+    ApiError::unauthorized(
+        "auth.revoked",
+        "this session has ended (signed out, password changed or reset, or account deactivated); sign in again",
+    )
+}
+
+/// The key of a username in `login_failures`: as looked up, and bounded.
+fn failure_key(username: &str) -> String {
+    username.trim().to_lowercase().chars().take(200).collect()
+}
+
+fn failures_of(row: &login_failures::Model) -> Failures {
+    Failures {
+        count: u32::try_from(row.failures).unwrap_or(0),
+        last_at: row.last_failure_at,
+        locked_until: row.locked_until,
+    }
+}
+
+/// Counts one sign-in attempt of `username` as a failure before the password is checked, so
+/// that concurrent guesses cannot slip past the limit; a success clears it again
+/// ([`forget_failures`]). A locked username is refused with 429 and the seconds to wait, and
+/// that attempt is not counted. Shared by all instances through the database: each change is
+/// a conditional update, retried when another request changed the row first.
+async fn count_attempt(
+    db: &DatabaseConnection,
+    username: &str,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    let key = failure_key(username);
+    for _ in 0..10 {
+        let row = login_failures::Entity::find_by_id(key.clone())
+            .one(db)
+            .await?;
+        let previous = row.as_ref().map(failures_of);
+        if let Some(retry_after) = previous.and_then(|p| p.retry_after(now)) {
+            return Err(ApiError::RateLimited { retry_after });
+        }
+        let next = Failures::after_failure(previous.as_ref(), now);
+        let count = i32::try_from(next.count).unwrap_or(i32::MAX);
+        let stored = match row {
+            None => {
+                let insert = login_failures::Entity::insert(login_failures::ActiveModel {
+                    username: Set(key.clone()),
+                    failures: Set(count),
+                    last_failure_at: Set(next.last_at),
+                    locked_until: Set(next.locked_until),
+                })
+                .exec_without_returning(db)
+                .await;
+                match insert {
+                    Ok(_) => true,
+                    Err(e) if super::is_unique_violation(&e) => false,
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            Some(old) => {
+                login_failures::Entity::update_many()
+                    .col_expr(login_failures::Column::Failures, Expr::value(count))
+                    .col_expr(
+                        login_failures::Column::LastFailureAt,
+                        Expr::value(next.last_at),
+                    )
+                    .col_expr(
+                        login_failures::Column::LockedUntil,
+                        Expr::value(next.locked_until),
+                    )
+                    .filter(login_failures::Column::Username.eq(key.clone()))
+                    .filter(login_failures::Column::Failures.eq(old.failures))
+                    .exec(db)
+                    .await?
+                    .rows_affected
+                    == 1
+            }
+        };
+        if stored {
+            return Ok(());
+        }
+    }
+    Err(ApiError::Internal(anyhow::anyhow!(
+        "the failed sign-ins of one username kept changing under ten attempts to count one more"
+    )))
+}
+
+/// A successful sign-in resets the username's count.
+async fn forget_failures(db: &DatabaseConnection, username: &str) -> ApiResult<()> {
+    login_failures::Entity::delete_by_id(failure_key(username))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Drops records whose window has passed (locks never outlast it by more than their own
+/// length, which is at most the window), so unknown usernames do not pile up.
+async fn forget_stale_failures(db: &DatabaseConnection, now: DateTime<Utc>) -> ApiResult<()> {
+    login_failures::Entity::delete_many()
+        .filter(login_failures::Column::LastFailureAt.lt(now - WINDOW))
+        .filter(
+            Condition::any()
+                .add(login_failures::Column::LockedUntil.is_null())
+                .add(login_failures::Column::LockedUntil.lte(now)),
+        )
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Checks a username and password and starts a new session. An unknown username, a wrong
+/// password and a deactivated account all answer the same 401 after the same work; each
+/// counts towards the username's slow-down (`kepu_domain::login`).
 pub async fn login(
     db: &DatabaseConnection,
     keys: &TokenKeys,
     username: &str,
     password: String,
+    now: DateTime<Utc>,
 ) -> ApiResult<TokenPair> {
+    count_attempt(db, username, now).await?;
     let user = users::Entity::find()
         .filter(users::Column::Username.eq(username.trim().to_lowercase()))
-        .filter(users::Column::Active.eq(true))
         .one(db)
         .await?;
     let hash = user.as_ref().map_or_else(
-        || auth::dummy_password_hash().to_owned(),
+        || auth::DUMMY_PASSWORD_HASH.to_owned(),
         |u| u.password_hash.clone(),
     );
     let valid = tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
         .await
         .map_err(anyhow::Error::from)?;
     match user {
-        Some(user) if valid => issue(db, keys, user, Uuid::now_v7(), Utc::now()).await,
-        _ => Err(bad_credentials()),
+        Some(user) if valid && user.active => {
+            forget_failures(db, username).await?;
+            let sid = Uuid::now_v7();
+            sessions::Entity::insert(sessions::ActiveModel {
+                id: Set(sid),
+                user_id: Set(user.id),
+                created_at: Set(now),
+                revoked_at: Set(None),
+            })
+            .exec_without_returning(db)
+            .await?;
+            issue(db, keys, user, sid, now).await
+        }
+        _ => {
+            forget_stale_failures(db, now).await?;
+            Err(bad_credentials())
+        }
     }
 }
 
-/// Trades a refresh token for a new pair in the same family. A token used before (or revoked)
-/// means it leaked: the whole family is revoked.
+/// `sessions` joined to its user.
+fn session_user() -> RelationDef {
+    sessions::Entity::belongs_to(users::Entity)
+        .from(sessions::Column::UserId)
+        .to(users::Column::Id)
+        .into()
+}
+
+/// What the database says about one session: ended or not, and its user's flags.
+struct SessionStatus {
+    user_id: Uuid,
+    ended: bool,
+    active: bool,
+    must_change_password: bool,
+}
+
+/// One read by primary key: the session and its user.
+async fn status(db: &DatabaseConnection, sid: Uuid) -> ApiResult<Option<SessionStatus>> {
+    let row: Option<(Uuid, Option<DateTime<Utc>>, bool, bool)> = sessions::Entity::find_by_id(sid)
+        .select_only()
+        .column(sessions::Column::UserId)
+        .column(sessions::Column::RevokedAt)
+        .column(users::Column::Active)
+        .column(users::Column::MustChangePassword)
+        .join(JoinType::InnerJoin, session_user())
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(row.map(
+        |(user_id, revoked_at, active, must_change_password)| SessionStatus {
+            user_id,
+            ended: revoked_at.is_some(),
+            active,
+            must_change_password,
+        },
+    ))
+}
+
+/// What a valid access token may still do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Standing {
+    /// Everything its role allows.
+    Full,
+    /// Only `me`, `me/password` and `auth/logout`, until the password is changed.
+    MustChangePassword,
+}
+
+/// The check of every authenticated request (the `Caller` extractor): the token's session has
+/// not ended and its user is active, else 401 `auth.revoked`.
+pub async fn check(db: &DatabaseConnection, claims: &Claims) -> ApiResult<Standing> {
+    match status(db, claims.sid).await? {
+        Some(s) if s.user_id == claims.sub && s.active && !s.ended => {
+            Ok(if s.must_change_password {
+                Standing::MustChangePassword
+            } else {
+                Standing::Full
+            })
+        }
+        _ => Err(revoked()),
+    }
+}
+
+/// Trades a refresh token for a new pair in the same session. A token used before means it
+/// leaked: the whole session ends. A token of an ended session or a deactivated account is
+/// 401 `auth.revoked`.
 pub async fn refresh(
     db: &DatabaseConnection,
     keys: &TokenKeys,
     token: &str,
+    now: DateTime<Utc>,
 ) -> ApiResult<TokenPair> {
     let invalid = || {
         ApiError::unauthorized(
@@ -147,18 +366,25 @@ pub async fn refresh(
             "the refresh token is not valid; sign in again",
         )
     };
-    let now = Utc::now();
     let row = refresh_tokens::Entity::find()
         .filter(refresh_tokens::Column::TokenHash.eq(auth::token_hash(token)))
         .one(db)
         .await?
         .ok_or_else(invalid)?;
-    if row.used_at.is_some() || row.revoked_at.is_some() {
-        revoke_family(db, row.family_id, now).await?;
-        return Err(ApiError::unauthorized(
+    // Families from before sessions existed have no row: their users sign in again.
+    let session = status(db, row.family_id).await?.ok_or_else(invalid)?;
+    if session.ended || !session.active || session.user_id != row.user_id {
+        return Err(revoked());
+    }
+    let reused = || {
+        ApiError::unauthorized(
             "auth.refresh_reused",
             "this refresh token was already used; the session is revoked",
-        ));
+        )
+    };
+    if row.used_at.is_some() || row.revoked_at.is_some() {
+        end_session(db, row.family_id, now).await?;
+        return Err(reused());
     }
     if row.expires_at <= now {
         return Err(ApiError::unauthorized(
@@ -176,41 +402,118 @@ pub async fn refresh(
         .await?
         .rows_affected;
     if marked == 0 {
-        revoke_family(db, row.family_id, now).await?;
-        return Err(ApiError::unauthorized(
-            "auth.refresh_reused",
-            "this refresh token was already used; the session is revoked",
-        ));
+        end_session(db, row.family_id, now).await?;
+        return Err(reused());
     }
     let user = users::Entity::find_by_id(row.user_id)
-        .filter(users::Column::Active.eq(true))
         .one(db)
         .await?
         .ok_or_else(invalid)?;
     issue(db, keys, user, row.family_id, now).await
 }
 
-async fn revoke_family(db: &DatabaseConnection, family: Uuid, now: DateTime<Utc>) -> ApiResult<()> {
+/// Ends one session: its row and its refresh tokens.
+async fn end_session<C: ConnectionTrait>(db: &C, sid: Uuid, now: DateTime<Utc>) -> ApiResult<()> {
+    sessions::Entity::update_many()
+        .col_expr(sessions::Column::RevokedAt, Expr::value(now))
+        .filter(sessions::Column::Id.eq(sid))
+        .filter(sessions::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
     refresh_tokens::Entity::update_many()
         .col_expr(refresh_tokens::Column::RevokedAt, Expr::value(now))
-        .filter(refresh_tokens::Column::FamilyId.eq(family))
+        .filter(refresh_tokens::Column::FamilyId.eq(sid))
         .filter(refresh_tokens::Column::RevokedAt.is_null())
         .exec(db)
         .await?;
     Ok(())
 }
 
-/// Revokes the family of `token`, if it belongs to `user`.
-pub async fn logout(db: &DatabaseConnection, user: Uuid, token: &str) -> ApiResult<()> {
+/// Ends every session of `user` except `keep`.
+pub(crate) async fn end_sessions_of<C: ConnectionTrait>(
+    db: &C,
+    user: Uuid,
+    keep: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    let mut sessions_q = sessions::Entity::update_many()
+        .col_expr(sessions::Column::RevokedAt, Expr::value(now))
+        .filter(sessions::Column::UserId.eq(user))
+        .filter(sessions::Column::RevokedAt.is_null());
+    let mut tokens_q = refresh_tokens::Entity::update_many()
+        .col_expr(refresh_tokens::Column::RevokedAt, Expr::value(now))
+        .filter(refresh_tokens::Column::UserId.eq(user))
+        .filter(refresh_tokens::Column::RevokedAt.is_null());
+    if let Some(keep) = keep {
+        sessions_q = sessions_q.filter(sessions::Column::Id.ne(keep));
+        tokens_q = tokens_q.filter(refresh_tokens::Column::FamilyId.ne(keep));
+    }
+    sessions_q.exec(db).await?;
+    tokens_q.exec(db).await?;
+    Ok(())
+}
+
+/// Signs out: the caller's own session ends, and so does the session of `token` if it is the
+/// caller's. Its access tokens are refused from the next request on.
+pub async fn logout(
+    db: &DatabaseConnection,
+    claims: &Claims,
+    token: &str,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
     let row = refresh_tokens::Entity::find()
         .filter(refresh_tokens::Column::TokenHash.eq(auth::token_hash(token)))
-        .filter(refresh_tokens::Column::UserId.eq(user))
+        .filter(refresh_tokens::Column::UserId.eq(claims.sub))
         .one(db)
         .await?;
+    let txn = db.begin().await?;
     if let Some(row) = row {
-        revoke_family(db, row.family_id, Utc::now()).await?;
+        end_session(&txn, row.family_id, now).await?;
     }
+    end_session(&txn, claims.sid, now).await?;
+    txn.commit().await?;
     Ok(())
+}
+
+/// Changes the caller's own password after checking the current one. Every other session of
+/// the user ends; the caller's stays. A wrong current password is a 422 on `current_password`
+/// and counts towards the username's sign-in slow-down, so a stolen access token cannot be
+/// used to guess the password faster than the login form allows.
+pub async fn change_password(
+    db: &DatabaseConnection,
+    claims: &Claims,
+    current: String,
+    new: String,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    let account = user(db, claims.sub).await?;
+    count_attempt(db, &account.username, now).await?;
+    let stored = account.password_hash.clone();
+    let valid = tokio::task::spawn_blocking(move || auth::verify_password(&current, &stored))
+        .await
+        .map_err(anyhow::Error::from)?;
+    if !valid {
+        return Err(ApiError::field("current_password", "当前密码不正确"));
+    }
+    forget_failures(db, &account.username).await?;
+    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&new))
+        .await
+        .map_err(anyhow::Error::from)??;
+    let txn = db.begin().await?;
+    users::Entity::update_many()
+        .col_expr(users::Column::PasswordHash, Expr::value(hash))
+        .col_expr(users::Column::MustChangePassword, Expr::value(false))
+        .filter(users::Column::Id.eq(account.id))
+        .exec(&txn)
+        .await?;
+    end_sessions_of(&txn, account.id, Some(claims.sid), now).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Clears the sign-in slow-down of `username` (after a reset by the association).
+pub(crate) async fn unlock(db: &DatabaseConnection, username: &str) -> ApiResult<()> {
+    forget_failures(db, username).await
 }
 
 /// The account by id.
@@ -256,10 +559,7 @@ pub async fn update_own(
     }
     let user = user(db, id).await?;
     if !user.active {
-        return Err(ApiError::unauthorized(
-            "auth.invalid",
-            "the account is disabled",
-        ));
+        return Err(revoked());
     }
     Ok(user)
 }
