@@ -440,12 +440,24 @@ pub fn can_view(order: &OrderFacts, actor: &Actor) -> bool {
         Actor::AssociationAdmin | Actor::System => true,
         Actor::StationStaff { station_id } => order.station_id == station_id,
         Actor::DepartmentStaff { department_id } => order.department_id == Some(department_id),
-        Actor::TeamLeader { team_id, .. } => {
-            order.team_id == Some(team_id) || order.claim_scope.allows(team_id)
-        }
+        // Teams it is offered to see it until one claims it; from then on, only the claimer.
+        Actor::TeamLeader { team_id, .. } => match order.team_id {
+            Some(claimer) => claimer == team_id,
+            None => order.claim_scope.allows(team_id),
+        },
         Actor::Resident { order_id } => order.id == order_id,
         Actor::Public | Actor::Volunteer { .. } => false,
     }
+}
+
+/// Whether `actor` is a leader of a team the order was offered to, claiming it after another
+/// team did: that is a lost race (409 with the current state), not an unknown order, even though
+/// the order is no longer visible to them.
+fn lost_claim(order: &OrderFacts, actor: &Actor, kind: ActionKind) -> bool {
+    matches!(
+        (kind, actor),
+        (ActionKind::Claim, Actor::TeamLeader { team_id, .. }) if order.claim_scope.allows(*team_id)
+    )
 }
 
 /// Whether `actor` is handling `order` and so may see the resident's contact details unmasked:
@@ -519,7 +531,7 @@ pub struct Transition {
 /// conditional update, so two racing actions cannot both win.
 pub fn decide(order: &OrderFacts, actor: &Actor, action: &Action) -> Result<Transition, Refusal> {
     let kind = action.kind();
-    if !can_view(order, actor) {
+    if !can_view(order, actor) && !lost_claim(order, actor, kind) {
         return Err(Refusal::NotFound);
     }
     if !has_right(order, actor, kind) {

@@ -5,7 +5,8 @@ mod common;
 
 use common::*;
 use kepu_domain::order::{
-    Action, ActionKind as K, Actor, ClaimScope, OrderFacts, OrderState as S, Refusal, decide,
+    Action, ActionKind as K, Actor, ClaimScope, OrderFacts, OrderState as S, Refusal, can_view,
+    decide,
 };
 
 #[test]
@@ -127,7 +128,8 @@ fn claim_sets_the_team_and_release_clears_it() {
 }
 
 /// One winner: once one team has claimed, every other allowed team (and the winner) gets 409;
-/// a team that is not the claimer may neither release nor complete (403).
+/// to every other team the order is then gone (404): they may neither see, release nor complete
+/// it.
 #[test]
 fn one_team_wins_the_claim() {
     let accepted = apply(
@@ -152,10 +154,12 @@ fn one_team_wins_the_claim() {
             "second claim by {team}"
         );
     }
+    assert!(!can_view(&claimed, &leader(TEAM_ALLOWED)));
+    assert!(can_view(&claimed, &leader(TEAM_CLAIMING)));
     for action in [Action::Release, Action::Complete] {
         assert_eq!(
             decide(&claimed, &leader(TEAM_ALLOWED), &action),
-            Err(Refusal::Forbidden(action.kind())),
+            Err(Refusal::NotFound),
             "{} by a non-claiming team",
             action.kind()
         );

@@ -51,12 +51,16 @@ fn matrix(who: Who, kind: K) -> Expect {
             K::Claim | K::Release | K::Complete => row(kind),
             _ => NoRight,
         },
+        // The matrix's order has a claimer: to the other teams it was offered to it is gone
+        // (404), except that their claim is a lost race (409, or 403 for an inactive team).
         Who::LeaderAllowed => match kind {
             K::Claim => row(kind),
-            _ => NoRight,
+            _ => Hidden,
         },
-        // Visible through the claim scope, but an inactive team may not claim.
-        Who::LeaderInactiveAllowed => NoRight,
+        Who::LeaderInactiveAllowed => match kind {
+            K::Claim => NoRight,
+            _ => Hidden,
+        },
         Who::Admin => match kind {
             K::Dispatch | K::Reject | K::Accept | K::Release | K::Close | K::Cancel => row(kind),
             _ => NoRight,
@@ -280,7 +284,8 @@ fn visibility_follows_the_lifecycle() {
 
 /// Contact details are unmasked only for those handling the order: its station, its department,
 /// the claiming team's leader, the association (and the service itself). Others in scope see
-/// the order with the phone masked; the rest do not see it.
+/// the order with the phone masked; the rest do not see it. Once claimed, the other teams it was
+/// offered to no longer see it.
 #[test]
 fn is_handling_vs_can_view() {
     // (who, can view, is handling) on a claimed order.
@@ -293,9 +298,9 @@ fn is_handling_vs_can_view() {
         (Who::DeptOwn, true, true),
         (Who::DeptOther, false, false),
         (Who::LeaderClaiming, true, true),
-        (Who::LeaderAllowed, true, false),
+        (Who::LeaderAllowed, false, false),
         (Who::LeaderNotAllowed, false, false),
-        (Who::LeaderInactiveAllowed, true, false),
+        (Who::LeaderInactiveAllowed, false, false),
         (Who::Volunteer, false, false),
         (Who::Admin, true, true),
         (Who::System, true, true),

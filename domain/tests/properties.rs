@@ -121,16 +121,17 @@ fn scope_includes(scope: &ClaimScope, team: TeamId) -> bool {
 }
 
 /// Who may know an order exists: its resident, its station, its department, the claiming team
-/// and the teams allowed to claim it, the association and the service.
+/// (or, until a team claims it, the teams allowed to claim it), the association and the service.
 fn spec_visible(order: &OrderFacts, actor: &Actor) -> bool {
     match *actor {
         Actor::Public | Actor::Volunteer { .. } => false,
         Actor::Resident { order_id } => order_id == order.id,
         Actor::StationStaff { station_id } => station_id == order.station_id,
         Actor::DepartmentStaff { department_id } => order.department_id == Some(department_id),
-        Actor::TeamLeader { team_id, .. } => {
-            order.team_id == Some(team_id) || scope_includes(&order.claim_scope, team_id)
-        }
+        Actor::TeamLeader { team_id, .. } => match order.team_id {
+            Some(claimer) => claimer == team_id,
+            None => scope_includes(&order.claim_scope, team_id),
+        },
         Actor::AssociationAdmin | Actor::System => true,
     }
 }
@@ -169,7 +170,12 @@ fn spec_right(order: &OrderFacts, actor: &Actor, kind: K) -> Option<&'static [S]
 /// What the spec says `decide` answers, and the facts after an allowed action.
 fn spec_decide(order: &OrderFacts, actor: &Actor, action: &Action) -> Result<OrderFacts, Refusal> {
     let kind = action.kind();
-    if !spec_visible(order, actor) {
+    // A team the order was offered to, claiming after another team did, lost a race (409).
+    let offered_claim = matches!(
+        (kind, actor),
+        (K::Claim, Actor::TeamLeader { team_id, .. }) if scope_includes(&order.claim_scope, *team_id)
+    );
+    if !spec_visible(order, actor) && !offered_claim {
         return Err(Refusal::NotFound);
     }
     let Some(froms) = spec_right(order, actor, kind) else {

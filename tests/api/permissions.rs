@@ -343,9 +343,13 @@ enum Read {
 async fn reading_one_order_is_scoped_and_masks_the_phone_for_those_not_handling_it() {
     let app = spawn_app().await;
     let w = World::new(&app).await;
-    // Open to two teams; the cast's team claims it, the other allowed team only looks.
+    // Open to two teams; the cast's team claims it, after which the other allowed team no longer
+    // sees it. Before the claim, both teams see the order, the phone masked.
     let (claimed, resident) = w
         .order_in(&app, "claimed", &[&w.cast.team_id, &w.allowed_team_id])
+        .await;
+    let (accepted, _) = w
+        .order_in(&app, "accepted", &[&w.cast.team_id, &w.allowed_team_id])
         .await;
     let (submitted, _) = w.order_in(&app, "submitted", &[]).await;
     let full = "13812345678";
@@ -362,7 +366,9 @@ async fn reading_one_order_is_scoped_and_masks_the_phone_for_those_not_handling_
         ("its department handles it",         &claimed, w.auth(Who::Department, &resident), Read::Full),
         ("another department",                &claimed, w.auth(Who::OtherDepartment, &resident), Read::Status(404)),
         ("the claiming team's leader",        &claimed, w.auth(Who::Leader, &resident), Read::Full),
-        ("an allowed team that did not claim", &claimed, allowed_leader.clone(), Read::Masked),
+        ("an allowed team that did not claim", &claimed, allowed_leader.clone(), Read::Status(404)),
+        ("accepted: an allowed team",         &accepted, allowed_leader.clone(), Read::Masked),
+        ("accepted: the other allowed team",  &accepted, w.auth(Who::Leader, ""), Read::Masked),
         ("a team not allowed to claim",       &claimed, w.auth(Who::OtherLeader, &resident), Read::Status(404)),
         ("a volunteer account",               &claimed, w.auth(Who::Volunteer, &resident), Read::Status(403)),
         ("the association",                   &claimed, w.auth(Who::Admin, &resident), Read::Full),
@@ -878,4 +884,50 @@ async fn every_signed_in_account_changes_its_own_password_and_nobody_else_can() 
         // The session that changed it goes on.
         app.get("/api/v1/me", Some(token)).await.expect(200);
     }
+}
+
+/// Once one team claims an order offered to several, the order is gone for the others: their
+/// reads and lists no longer show it (404), and their claim is a lost race (409 with the state).
+#[tokio::test]
+async fn after_a_claim_only_the_claiming_team_reads_the_order() {
+    let app = spawn_app().await;
+    let w = World::new(&app).await;
+    let (id, _) = w
+        .order_in(&app, "claimed", &[&w.cast.team_id, &w.allowed_team_id])
+        .await;
+    let other = w.allowed_leader.as_str();
+    for path in [
+        format!("/api/v1/orders/{id}"),
+        format!("/api/v1/orders/{id}/events"),
+    ] {
+        app.get(&path, Some(other)).await.expect(404);
+        app.get(&path, Some(&w.cast.leader)).await.expect(200);
+    }
+    let listed = |body: &serde_json::Value| {
+        body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["id"] == id.as_str())
+    };
+    assert!(!listed(&app.get("/api/v1/orders", Some(other)).await.expect(200)));
+    assert!(listed(&app.get("/api/v1/orders", Some(&w.cast.leader)).await.expect(200)));
+
+    let lost = app.act(&id, "claim", json!({}), other).await.expect(409);
+    assert_eq!(lost["current_state"], "claimed", "{lost}");
+    app.act(&id, "release", json!({"reason": "x"}), other)
+        .await
+        .expect(404);
+    app.act(&id, "complete", w.cast.completion(), other)
+        .await
+        .expect(404);
+
+    // Released, it is offered again to both teams.
+    app.act(&id, "release", json!({"reason": "天气"}), &w.cast.leader)
+        .await
+        .expect(200);
+    app.get(&format!("/api/v1/orders/{id}"), Some(other))
+        .await
+        .expect(200);
+    assert!(listed(&app.get("/api/v1/orders", Some(other)).await.expect(200)));
 }

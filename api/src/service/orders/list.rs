@@ -57,10 +57,16 @@ pub async fn list(
         Actor::DepartmentStaff { department_id } => {
             Condition::all().add(orders::Column::DepartmentId.eq(department_id.0))
         }
+        // As `order::can_view`: the claiming team's orders, and unclaimed ones offered to it.
         Actor::TeamLeader { team_id, .. } => Condition::any()
             .add(orders::Column::TeamId.eq(team_id.0))
-            .add(orders::Column::ClaimScope.eq("*"))
-            .add(orders::Column::ClaimScope.like(format!("%{}%", team_id.0))),
+            .add(
+                Condition::all().add(orders::Column::TeamId.is_null()).add(
+                    Condition::any()
+                        .add(orders::Column::ClaimScope.eq("*"))
+                        .add(orders::Column::ClaimScope.like(format!("%{}%", team_id.0))),
+                ),
+            ),
         Actor::Public | Actor::Resident { .. } | Actor::Volunteer { .. } => {
             return Err(ApiError::Forbidden("only staff can list orders".into()));
         }
