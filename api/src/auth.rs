@@ -7,6 +7,7 @@ use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash}
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
+use hmac::{Hmac, Mac};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, errors::ErrorKind};
 use kepu_domain::Role;
 use rand::RngCore;
@@ -176,6 +177,45 @@ pub fn claims_for(
         iat: now,
         jti: Uuid::now_v7(),
         sid,
+    }
+}
+
+/// Derives the resident token of a submit made with an `Idempotency-Key` from a server secret,
+/// the key and the order id, so that a retry gets the same token while the idempotency record
+/// keeps no token at all.
+#[derive(Clone)]
+pub struct ResidentKeys([u8; 32]);
+
+impl std::fmt::Debug for ResidentKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ResidentKeys(***)")
+    }
+}
+
+impl ResidentKeys {
+    /// Keys from the deployment's secret (`KEPU_JWT_SECRET`); without one (dev), a random key
+    /// that lives as long as the process.
+    pub fn new(secret: Option<&str>) -> Self {
+        Self(match secret {
+            Some(secret) => Sha256::new()
+                .chain_update(b"kepu resident tokens\0")
+                .chain_update(secret.as_bytes())
+                .finalize()
+                .into(),
+            None => random_bytes::<32>(),
+        })
+    }
+
+    /// The resident token of the order `order_id` submitted under idempotency `key` in `scope`.
+    pub fn token_for(&self, scope: &str, key: &str, order_id: Uuid) -> String {
+        // HMAC accepts a key of any length; 32 bytes can never be refused.
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0)
+            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+        for part in [scope.as_bytes(), key.as_bytes(), order_id.as_bytes()] {
+            mac.update(&(part.len() as u64).to_be_bytes());
+            mac.update(part);
+        }
+        URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
     }
 }
 

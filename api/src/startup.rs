@@ -12,11 +12,10 @@ use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::auth::TokenKeys;
+use crate::auth::{ResidentKeys, TokenKeys};
 use crate::config::{Environment, Settings};
-use crate::notify::Mailer;
+use crate::notify::mailer::Mailer;
 use crate::routes::{self, ApiDoc};
-use crate::service::orders::ResidentKeys;
 use crate::state::{AppState, Clock, RateLimits, SystemClock};
 use crate::{db, seed, telemetry};
 

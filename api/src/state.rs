@@ -103,9 +103,9 @@ pub struct AppState {
     /// The clock.
     pub clock: Arc<dyn Clock>,
     /// Where the outbox sends mail.
-    pub mailer: Arc<crate::notify::Mailer>,
+    pub mailer: Arc<crate::notify::mailer::Mailer>,
     /// Derives the resident tokens of idempotent submits.
-    pub resident_keys: crate::service::orders::ResidentKeys,
+    pub resident_keys: crate::auth::ResidentKeys,
 }
 
 impl std::fmt::Debug for TokenKeys {

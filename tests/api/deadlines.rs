@@ -5,7 +5,7 @@ use crate::helpers::*;
 use crate::mail_server::MailServer;
 use crate::notifications::staff;
 use chrono::Duration;
-use kepu_api::notify::deliver_due;
+use kepu_api::notify::outbox::deliver_due;
 use kepu_api::service::sweeper::{SweepReport, sweep};
 use serde_json::{Value, json};
 use std::collections::HashMap;

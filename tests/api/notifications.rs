@@ -3,7 +3,7 @@
 
 use crate::helpers::*;
 use crate::mail_server::{Mail, MailServer};
-use kepu_api::notify::{DeliveryReport, deliver_due};
+use kepu_api::notify::outbox::{DeliveryReport, deliver_due};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 

@@ -910,8 +910,14 @@ async fn after_a_claim_only_the_claiming_team_reads_the_order() {
             .iter()
             .any(|o| o["id"] == id.as_str())
     };
-    assert!(!listed(&app.get("/api/v1/orders", Some(other)).await.expect(200)));
-    assert!(listed(&app.get("/api/v1/orders", Some(&w.cast.leader)).await.expect(200)));
+    assert!(!listed(
+        &app.get("/api/v1/orders", Some(other)).await.expect(200)
+    ));
+    assert!(listed(
+        &app.get("/api/v1/orders", Some(&w.cast.leader))
+            .await
+            .expect(200)
+    ));
 
     let lost = app.act(&id, "claim", json!({}), other).await.expect(409);
     assert_eq!(lost["current_state"], "claimed", "{lost}");
@@ -929,5 +935,7 @@ async fn after_a_claim_only_the_claiming_team_reads_the_order() {
     app.get(&format!("/api/v1/orders/{id}"), Some(other))
         .await
         .expect(200);
-    assert!(listed(&app.get("/api/v1/orders", Some(other)).await.expect(200)));
+    assert!(listed(
+        &app.get("/api/v1/orders", Some(other)).await.expect(200)
+    ));
 }

@@ -20,7 +20,6 @@ use std::collections::HashSet;
 use uuid::Uuid;
 
 pub use mailer::Mailer;
-pub use outbox::{DeliveryReport, deliver_due};
 
 use crate::config::Settings;
 use crate::entity::{notifications, orders, teams, users};

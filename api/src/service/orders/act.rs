@@ -17,8 +17,9 @@ use std::collections::HashSet;
 use uuid::Uuid;
 
 use super::action::ActionInput;
+use super::chain::insert_event;
+use super::read::{VisibleOrder, find};
 use super::row::store_claim_scope;
-use super::{VisibleOrder, find, insert_event};
 use crate::entity::{departments, orders, team_members, teams, volunteers};
 use crate::error::{ApiError, ApiResult, Problems};
 use crate::notify;

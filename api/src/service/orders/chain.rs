@@ -1,9 +1,10 @@
-//! An order's history: its events, their hash chain, and the check that the chain is unbroken
+//! An order's history: appending events to its hash chain, reading them, and the check that the chain is unbroken
 //! and replays to the order's state (for one order, and for all of them: `kepu verify`).
 
 use chrono::{DateTime, Utc};
 use kepu_domain::event::{ChainedEvent, EventContent, verify_chain};
 use kepu_domain::order;
+use sea_orm::ActiveValue::Set;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect,
@@ -22,6 +23,39 @@ pub async fn events(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<Vec<order_
         .order_by_asc(order_events::Column::Seq)
         .all(db)
         .await?)
+}
+
+/// Appends one event to an order's chain (inside the transaction that changes the order).
+pub async fn insert_event(
+    db: &impl ConnectionTrait,
+    c: &EventContent,
+    prev_hash: &str,
+    hash: &str,
+) -> ApiResult<()> {
+    let order_id = Uuid::parse_str(&c.order_id).map_err(anyhow::Error::from)?;
+    let actor_id = c
+        .actor_id
+        .as_deref()
+        .map(Uuid::parse_str)
+        .transpose()
+        .map_err(anyhow::Error::from)?;
+    order_events::Entity::insert(order_events::ActiveModel {
+        order_id: Set(order_id),
+        seq: Set(c.seq),
+        action: Set(c.action.as_str().into()),
+        from_state: Set(c.from_state.map(|s| s.as_str().to_owned())),
+        to_state: Set(c.to_state.as_str().into()),
+        actor_id: Set(actor_id),
+        actor_role: Set(c.actor_role.clone()),
+        reason: Set(c.reason.clone()),
+        data: Set(c.data.clone()),
+        at: Set(c.at),
+        prev_hash: Set(prev_hash.into()),
+        hash: Set(hash.into()),
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
 }
 
 /// Whether the stored events form an unbroken chain that replays to `state`.

@@ -8,7 +8,7 @@ use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
-use super::VisibleOrder;
+use super::read::VisibleOrder;
 use super::view::OrderView;
 use crate::entity::orders;
 use crate::error::{ApiError, ApiResult};

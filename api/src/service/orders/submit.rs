@@ -2,7 +2,6 @@
 //! it with its first event, its notices and (with an `Idempotency-Key`) the replayable answer,
 //! in one transaction.
 
-use hmac::{Hmac, Mac};
 use kepu_domain::event::{EventContent, GENESIS_HASH, event_time};
 use kepu_domain::order::{ActionKind, Actor, OrderFacts, OrderState};
 use kepu_domain::routing::{CoverageRule, route};
@@ -13,12 +12,12 @@ use sea_orm::{
     TransactionTrait,
 };
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use super::chain::insert_event;
 use super::draft::{NewOrder, OrderDraft};
+use super::read::find;
 use super::view::OrderView;
-use super::{find, insert_event};
 use crate::auth;
 use crate::entity::{
     orders, station_coverage, stations, target_groups, themes, townships, villages,
@@ -51,6 +50,15 @@ impl Channel {
     }
 }
 
+impl From<Submitted> for super::view::SubmittedOrder {
+    fn from(s: Submitted) -> Self {
+        Self {
+            order: s.order,
+            resident_token: s.resident_token,
+        }
+    }
+}
+
 /// A stored (or replayed) order with the resident's token, shown to the submitter only.
 #[derive(Debug)]
 pub struct Submitted {
@@ -60,50 +68,6 @@ pub struct Submitted {
     pub resident_token: String,
     /// Whether this is the answer to an earlier request with the same `Idempotency-Key`.
     pub replayed: bool,
-}
-
-/// Derives the resident token of a submit made with an `Idempotency-Key` from a server secret,
-/// the key and the order id, so that a retry gets the same token while the idempotency record
-/// keeps no token at all.
-#[derive(Clone)]
-pub struct ResidentKeys([u8; 32]);
-
-impl std::fmt::Debug for ResidentKeys {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("ResidentKeys(***)")
-    }
-}
-
-impl ResidentKeys {
-    /// Keys from the deployment's secret (`KEPU_JWT_SECRET`); without one (dev), a random key
-    /// that lives as long as the process.
-    pub fn new(secret: Option<&str>) -> Self {
-        Self(match secret {
-            Some(secret) => Sha256::new()
-                .chain_update(b"kepu resident tokens\0")
-                .chain_update(secret.as_bytes())
-                .finalize()
-                .into(),
-            None => auth::random_bytes::<32>(),
-        })
-    }
-
-    /// The resident token of the order `order_id` submitted under `idem`.
-    fn token_for(&self, idem: &Idempotency, order_id: Uuid) -> String {
-        use base64::Engine;
-        // HMAC accepts a key of any length; 32 bytes can never be refused.
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0)
-            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
-        for part in [
-            idem.scope.as_bytes(),
-            idem.key.as_bytes(),
-            order_id.as_bytes(),
-        ] {
-            mac.update(&(part.len() as u64).to_be_bytes());
-            mac.update(part);
-        }
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
-    }
 }
 
 /// Submits an order as `acting`: replays the answer of an earlier request with the same key,
@@ -134,7 +98,7 @@ pub async fn submit(
     let now = event_time(state.now());
     let id = Uuid::now_v7();
     let resident_token = match &idem {
-        Some(idem) => state.resident_keys.token_for(idem, id),
+        Some(idem) => state.resident_keys.token_for(idem.scope, &idem.key, id),
         None => auth::new_opaque_token(),
     };
     let content = EventContent {
@@ -190,7 +154,9 @@ pub async fn submit(
 /// the key have changed since (a dev server restarted without `KEPU_JWT_SECRET`), the order's
 /// token is re-keyed to the derived one, so the token answered always works.
 async fn replay(state: &AppState, idem: &Idempotency, stored: OrderView) -> ApiResult<Submitted> {
-    let token = state.resident_keys.token_for(idem, stored.id);
+    let token = state
+        .resident_keys
+        .token_for(idem.scope, &idem.key, stored.id);
     let hash = auth::token_hash(&token);
     let row = find(&state.db, stored.id).await?.ok_or_else(|| {
         ApiError::Internal(anyhow::anyhow!("replayed order {} is gone", stored.id))

@@ -94,15 +94,6 @@ pub struct SubmittedOrder {
     pub resident_token: String,
 }
 
-impl From<super::Submitted> for SubmittedOrder {
-    fn from(s: super::Submitted) -> Self {
-        Self {
-            order: s.order,
-            resident_token: s.resident_token,
-        }
-    }
-}
-
 impl OrderView {
     /// The row (with `facts`, its domain reading) as `handling` or non-handling staff see it,
     /// at `now`.
