@@ -66,13 +66,25 @@ fn stars_text(level: i16) -> String {
     }
 }
 
-fn facts(c: &Certificate) -> String {
+/// Who sees the facts: the certificate itself names the volunteer; the public check does not
+/// (public answers never carry a name), so a verifier compares the number, period and hours
+/// with the paper in hand.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Audience {
+    Holder,
+    Public,
+}
+
+fn facts(c: &Certificate, audience: Audience) -> String {
+    let name = match audience {
+        Audience::Holder => escape(&c.volunteer_name),
+        Audience::Public => "见证书原件（不在此公开）".into(),
+    };
     format!(
         "<dl><dt>姓名</dt><dd>{name}</dd><dt>所在苏木镇</dt><dd>{town}</dd>\
          <dt>服务期间</dt><dd>{period}</dd><dt>确认服务时长</dt><dd>{hours} 小时</dd>\
          <dt>星级</dt><dd>{stars}</dd><dt>证书编号</dt><dd>{number}</dd>\
          <dt>签发单位</dt><dd>{issuer}</dd><dt>签发日期</dt><dd>{date}</dd></dl>",
-        name = escape(&c.volunteer_name),
         town = escape(&c.township_name),
         period = escape(&period_text(c.cert.period_from, c.cert.period_to)),
         hours = hours_text(c.cert.confirmed_halves),
@@ -135,7 +147,7 @@ pub async fn volunteer_certificate(
         name = escape(&c.volunteer_name),
         period = escape(&period_text(c.cert.period_from, c.cert.period_to)),
         hours = hours_text(c.cert.confirmed_halves),
-        facts = facts(&c),
+        facts = facts(&c, Audience::Holder),
         issuer = escape(&c.cert.issuer),
         date = c.issued_on.format("%Y年%m月%d日"),
         code = escape(&c.cert.code),
@@ -169,7 +181,6 @@ pub async fn verify_certificate(
             Some(c) => HttpResponse::Ok().json(serde_json::json!({
                 "genuine": true,
                 "number": c.cert.number,
-                "volunteer_name": c.volunteer_name,
                 "township": c.township_name,
                 "period_from": c.cert.period_from,
                 "period_to": c.cert.period_to,
@@ -188,7 +199,7 @@ pub async fn verify_certificate(
             &format!(
                 "<h1>证书核验</h1><p class=\"ok\">✔ 此证书真实有效，由{issuer}签发。</p>{facts}",
                 issuer = escape(&c.cert.issuer),
-                facts = facts(&c)
+                facts = facts(&c, Audience::Public)
             ),
         ),
         None => page(
