@@ -364,3 +364,84 @@ async fn the_docs_page_has_a_strict_policy_that_still_lets_its_own_assets_load()
         .unwrap();
     assert!(init.contains("\"/api/v1/openapi.json\""), "{init}");
 }
+
+/// The idempotency record of a submit keeps no resident token: a retry with the same key gets the
+/// same order and the same token again, derived, and that token works.
+#[tokio::test]
+async fn an_idempotent_submit_stores_no_resident_token_and_a_retry_gets_the_same_one() {
+    use kepu_api::entity::idempotency_keys;
+    use sea_orm::EntityTrait;
+
+    let app = spawn_app().await;
+    let send = || async {
+        app.send(
+            app.client
+                .post(format!("{}/api/v1/orders", app.address))
+                .header("Idempotency-Key", "retry-me-1")
+                .json(&TestApp::order_body()),
+        )
+        .await
+        .expect(201)
+    };
+    let first = send().await;
+    let token = first["resident_token"].as_str().unwrap().to_owned();
+    let records = idempotency_keys::Entity::find()
+        .all(&app.db().await)
+        .await
+        .unwrap();
+    assert_eq!(records.len(), 1);
+    assert!(
+        !records[0].body.contains(&token) && !records[0].body.contains("resident_token"),
+        "the record keeps no token: {}",
+        records[0].body
+    );
+
+    let again = send().await;
+    assert_eq!(again["id"], first["id"]);
+    assert_eq!(again["tracking_code"], first["tracking_code"]);
+    assert_eq!(again["resident_token"], token.as_str());
+    let id = first["id"].as_str().unwrap();
+    let cancelled = app
+        .act_as_resident(id, "cancel", json!({}), &token)
+        .await
+        .expect(200);
+    assert_eq!(cancelled["state"], "cancelled");
+}
+
+/// Unknown codes are reported with every other bad field at once, a half position names both
+/// halves, and nothing is stored.
+#[tokio::test]
+async fn a_bad_order_names_every_bad_field_at_once_and_stores_nothing() {
+    let app = spawn_app().await;
+    let mut body = TestApp::order_body();
+    body["contact_phone"] = json!("12345");
+    body["theme"] = json!("no_such_theme");
+    body["township"] = json!("no_such_township");
+    body["target_group"] = json!("no_such_group");
+    body["latitude"] = json!(39.8);
+    body["expected_attendees"] = json!(0);
+    let problem = app.post("/api/v1/orders", &body, None).await.expect(422);
+    let mut fields: Vec<&str> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    fields.sort_unstable();
+    assert_eq!(
+        fields,
+        [
+            "contact_phone",
+            "expected_attendees",
+            "latitude",
+            "longitude",
+            "target_group",
+            "theme",
+            "township"
+        ],
+        "{problem}"
+    );
+    let admin = app.admin().await;
+    let orders = app.get("/api/v1/orders", Some(&admin)).await.expect(200);
+    assert_eq!(orders["items"], json!([]));
+}
