@@ -1,4 +1,6 @@
-//! `kepu-bench`: measures the dashboards at national scale.
+//! `kepu-bench`: measures the dashboards at national scale (`stats`), and whole order
+//! lifecycles over HTTP with the claim race and the server's memory (`lifecycle`, see
+//! `lifecycle.rs`).
 //!
 //! ```text
 //! cargo run --release -p kepu-bench -- stats \
@@ -13,6 +15,7 @@
 //! round trip) as the baseline measured in the same run.
 
 mod generate;
+mod lifecycle;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
@@ -51,6 +54,32 @@ enum Command {
         /// Requests per endpoint.
         #[arg(long, default_value_t = 2_000)]
         requests: usize,
+    },
+    /// Whole lifecycles (submit → dispatch → accept → claim → complete → rate) over HTTP
+    /// against the real `kepu` binary, the claim race, the server's RSS, and pgbench.
+    Lifecycle {
+        /// `sqlite`, or a PostgreSQL server URL such as `postgres://postgres@127.0.0.1:5432`
+        /// (a fresh `kepu_lifecycle` database is made on it).
+        #[arg(long, default_value = "sqlite")]
+        database: String,
+        /// The `kepu` binary to run (build it with `cargo build --release --bin kepu`).
+        #[arg(long, default_value = "target/release/kepu")]
+        kepu_bin: std::path::PathBuf,
+        /// Lifecycles to run.
+        #[arg(long, default_value_t = 2_000)]
+        lifecycles: usize,
+        /// Concurrent clients.
+        #[arg(long, default_value_t = 16)]
+        clients: usize,
+        /// Teams to create; the claim race uses all of them.
+        #[arg(long, default_value_t = 100)]
+        teams: usize,
+        /// Seconds to wait after the load before reading the server's RSS again.
+        #[arg(long, default_value_t = 60)]
+        settle: u64,
+        /// Seconds pgbench runs for (PostgreSQL only).
+        #[arg(long, default_value_t = 20)]
+        pgbench_secs: u64,
     },
 }
 
@@ -120,31 +149,67 @@ async fn hammer(
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let Cli {
-        command:
-            Command::Stats {
+    match Cli::parse().command {
+        Command::Stats {
+            database_url,
+            volunteers,
+            records,
+            townships,
+            concurrency,
+            requests,
+        } => {
+            stats(
                 database_url,
-                volunteers,
-                records,
-                townships,
+                generate::Scale {
+                    volunteers,
+                    records,
+                    townships,
+                },
                 concurrency,
                 requests,
-            },
-    } = Cli::parse();
+            )
+            .await
+        }
+        Command::Lifecycle {
+            database,
+            kepu_bin,
+            lifecycles,
+            clients,
+            teams,
+            settle,
+            pgbench_secs,
+        } => {
+            lifecycle::run(lifecycle::Options {
+                database,
+                kepu_bin,
+                lifecycles,
+                clients,
+                teams,
+                settle,
+                pgbench_secs,
+            })
+            .await
+        }
+    }
+}
+
+async fn stats(
+    database_url: String,
+    scale: generate::Scale,
+    concurrency: usize,
+    requests: usize,
+) -> anyhow::Result<()> {
+    let generate::Scale {
+        volunteers,
+        records,
+        townships,
+    } = scale;
     let mut settings = Settings::for_tests(&database_url);
     settings.max_connections = 20;
     let db = kepu_api::db::connect(&settings).await?;
     kepu_api::db::migrate(&db).await?;
     kepu_api::seed::ensure_defaults(&db, &settings).await?;
-    generate::generate(
-        &db,
-        generate::Scale {
-            volunteers,
-            records,
-            townships,
-        },
-    )
-    .await?;
+    generate::generate(&db, scale).await?;
     db.close().await.ok();
 
     let app = Application::build(settings.clone()).await?;
