@@ -105,6 +105,8 @@ async fn bad_submits_name_every_bad_field_and_create_nothing() {
         ("not JSON", "theme=health"),
         ("a JSON array", "[1, 2]"),
         ("a JSON string", r#""点单""#),
+        ("an empty body that says it is JSON", ""),
+        ("only whitespace that says it is JSON", " \n"),
     ];
     for (case, raw) in malformed {
         let reply = post_raw(&app, "/api/v1/orders", raw.to_string()).await;
