@@ -9,7 +9,7 @@
 #
 # Without an argument it uses $KEPU_BIN, else the debug build under $CARGO_TARGET_DIR (or
 # ./target), building it first when missing. Other knobs (environment):
-#   SCHEMATHESIS_EXAMPLES  test cases per operation (default 25)
+#   SCHEMATHESIS_EXAMPLES  test cases per operation (default 50)
 #   SCHEMATHESIS_SEED      hypothesis seed, for a reproducible run (default 20261130)
 #   SCHEMATHESIS_VENV      where schemathesis is installed (default $TARGET/schemathesis-venv)
 #
@@ -28,7 +28,7 @@ REPO_ROOT="$(pwd)"
 TARGET="${CARGO_TARGET_DIR:-${REPO_ROOT}/target}"
 
 SCHEMATHESIS_VERSION=4.32.5
-EXAMPLES="${SCHEMATHESIS_EXAMPLES:-25}"
+EXAMPLES="${SCHEMATHESIS_EXAMPLES:-50}"
 SEED="${SCHEMATHESIS_SEED:-20261130}"
 VENV="${SCHEMATHESIS_VENV:-${TARGET}/schemathesis-venv}"
 ADMIN_PASSWORD="schemathesis-admin-2026"
@@ -108,6 +108,8 @@ TOKEN="$(curl -sf -X POST "${BASE}/api/v1/auth/login" -H 'Content-Type: applicat
 
 log "running: ${EXAMPLES} examples per operation, seed ${SEED}"
 started=$SECONDS
+# From the scratch directory: schemathesis keeps a cache (`.schemathesis/`) where it runs.
+cd "$WORK"
 "${VENV}/bin/st" run "${BASE}/api/v1/openapi.json" \
     --url "$BASE" \
     --header "Authorization: Bearer ${TOKEN}" \

@@ -77,7 +77,13 @@ fn declares_json(req: &HttpRequest) -> bool {
     req.headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
         .is_some_and(|essence| essence == "application/json" || essence.ends_with("+json"))
 }
 
@@ -287,8 +293,7 @@ mod tests {
     }
 
     #[test]
-    fn malformed_and_non_object_bodies_are_400_and_empty_is_an_empty_object_only_without_json()
-    {
+    fn malformed_and_non_object_bodies_are_400_and_empty_is_an_empty_object_only_without_json() {
         let malformed = |result: ApiResult<ApiJson<Body>>| {
             matches!(
                 result,

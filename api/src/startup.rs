@@ -158,9 +158,12 @@ fn document_errors(doc: &mut utoipa::openapi::OpenApi) {
                 .collect();
             let checked_header = parameters.iter().any(|p| {
                 p.parameter_in == ParameterIn::Header
-                    && ["if-match", "idempotency-key"].contains(&p.name.to_ascii_lowercase().as_str())
+                    && ["if-match", "idempotency-key"]
+                        .contains(&p.name.to_ascii_lowercase().as_str())
             });
-            let path_parameter = parameters.iter().any(|p| p.parameter_in == ParameterIn::Path);
+            let path_parameter = parameters
+                .iter()
+                .any(|p| p.parameter_in == ParameterIn::Path);
             let signed_in = operation.security.iter().flatten().any(|requirement| {
                 serde_json::to_value(requirement)
                     .ok()
@@ -177,7 +180,10 @@ fn document_errors(doc: &mut utoipa::openapi::OpenApi) {
                 implied.push((422, "invalid values (all listed): `validation.failed`"));
             }
             if checked_header {
-                implied.push((400, "a malformed `If-Match` or `Idempotency-Key`: `request.bad_header`"));
+                implied.push((
+                    400,
+                    "a malformed `If-Match` or `Idempotency-Key`: `request.bad_header`",
+                ));
             }
             if signed_in {
                 implied.push((401, "not signed in, an invalid or expired token, or an ended session or deactivated account (`auth.revoked`)"));
@@ -186,10 +192,16 @@ fn document_errors(doc: &mut utoipa::openapi::OpenApi) {
                 }
             }
             if path_parameter {
-                implied.push((404, "no such resource, or it is outside the caller's scope: `not_found`"));
+                implied.push((
+                    404,
+                    "no such resource, or it is outside the caller's scope: `not_found`",
+                ));
             }
             if !WITHOUT_DATABASE.contains(&path.as_str()) {
-                implied.push((503, "the database cannot be reached; retry shortly: `service.unavailable`"));
+                implied.push((
+                    503,
+                    "the database cannot be reached; retry shortly: `service.unavailable`",
+                ));
             }
             let responses = &mut operation.responses.responses;
             for (status, description) in implied {
