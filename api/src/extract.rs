@@ -25,7 +25,8 @@ pub const JSON_LIMIT: usize = 64 * 1024;
 ///
 /// Malformed JSON is 400 `request.malformed_json`; fields of the wrong JSON type are 400
 /// `request.invalid_types` listing each of them; bodies over 64 KiB are 413. An empty body
-/// reads as `{}`, so actions without input need none.
+/// sent without a JSON content type reads as `{}`, so actions without input need none; an empty
+/// body that says it is `application/json` is malformed JSON.
 #[derive(Debug)]
 pub struct ApiJson<T> {
     /// The parsed body.
@@ -44,6 +45,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
             .get(header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<usize>().ok());
+        let declares_json = declares_json(req);
         let mut payload = payload.take();
         Box::pin(async move {
             if declared.is_some_and(|len| len > JSON_LIMIT) {
@@ -57,7 +59,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
                 }
                 body.extend_from_slice(&chunk);
             }
-            parse_body(&body)
+            parse_body(&body, declares_json)
         })
     }
 }
@@ -70,9 +72,25 @@ fn bad_json(detail: impl Into<String>) -> ApiError {
     }
 }
 
-/// Parses a JSON object into `T`, naming every field whose JSON type is wrong.
-pub fn parse_body<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<ApiJson<T>> {
-    let raw: Value = if bytes.iter().all(u8::is_ascii_whitespace) {
+/// Whether the request says its body is JSON (`application/json` or any `+json` type).
+fn declares_json(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .is_some_and(|essence| essence == "application/json" || essence.ends_with("+json"))
+}
+
+/// Parses a JSON object into `T`, naming every field whose JSON type is wrong. An empty body
+/// is `{}` unless the request declared JSON (`declares_json`): then it is malformed JSON.
+pub fn parse_body<T: DeserializeOwned>(bytes: &[u8], declares_json: bool) -> ApiResult<ApiJson<T>> {
+    let raw: Value = if !declares_json && bytes.iter().all(u8::is_ascii_whitespace) {
         Value::Object(Map::new())
     } else {
         serde_json::from_slice(bytes)
@@ -145,7 +163,7 @@ impl Caller {
 }
 
 /// The endpoints a user who must change their password may still call.
-const OPEN_WHILE_PASSWORD_CHANGE_REQUIRED: [&str; 3] =
+pub(crate) const OPEN_WHILE_PASSWORD_CHANGE_REQUIRED: [&str; 3] =
     ["/api/v1/me", "/api/v1/me/password", "/api/v1/auth/logout"];
 
 impl FromRequest for Caller {
@@ -259,7 +277,7 @@ mod tests {
 
     #[test]
     fn every_wrongly_typed_field_is_named() {
-        let err = parse_body::<Body>(br#"{"name": 5, "count": "x"}"#).err();
+        let err = parse_body::<Body>(br#"{"name": 5, "count": "x"}"#, true).err();
         match err {
             Some(ApiError::BadRequest {
                 code: "request.invalid_types",
@@ -275,17 +293,26 @@ mod tests {
     }
 
     #[test]
-    fn malformed_and_non_object_bodies_are_400_and_empty_is_an_empty_object() {
-        for body in [&b"{"[..], b"[1]", b"\"text\"", b"nul"] {
-            assert!(matches!(
-                parse_body::<Body>(body),
+    fn malformed_and_non_object_bodies_are_400_and_empty_is_an_empty_object_only_without_json() {
+        let malformed = |result: ApiResult<ApiJson<Body>>| {
+            matches!(
+                result,
                 Err(ApiError::BadRequest {
                     code: "request.malformed_json",
                     ..
                 })
-            ));
+            )
+        };
+        for declares_json in [true, false] {
+            for body in [&b"{"[..], b"[1]", b"\"text\"", b"nul"] {
+                assert!(malformed(parse_body::<Body>(body, declares_json)));
+            }
         }
-        assert!(parse_body::<Body>(b"").is_ok());
-        assert!(parse_body::<Body>(b" \n").is_ok());
+        // Bodyless actions (`close`) send nothing and no content type: that is `{}`.
+        assert!(parse_body::<Body>(b"", false).is_ok());
+        assert!(parse_body::<Body>(b" \n", false).is_ok());
+        // An empty body that claims to be JSON is not JSON.
+        assert!(malformed(parse_body::<Body>(b"", true)));
+        assert!(malformed(parse_body::<Body>(b" \n", true)));
     }
 }

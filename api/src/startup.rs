@@ -94,16 +94,173 @@ impl Application {
     }
 }
 
-/// The OpenAPI document, collected from the route table once at start-up.
+/// The OpenAPI document, collected from the route table once at start-up, with the error
+/// answers every operation can give added by [`document_errors`].
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    App::new()
+    let mut doc = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .service(utoipa_actix_web::scope("/api/v1").configure(routes::api_v1))
         .configure(routes::operations)
         .service(utoipa_actix_web::scope("/open311/v2").configure(routes::open311_v2))
         .split_for_parts()
-        .1
+        .1;
+    document_errors(&mut doc);
+    doc
+}
+
+/// Operations that never read the database, so never answer 503.
+const WITHOUT_DATABASE: [&str; 2] = ["/healthz", "/metrics"];
+
+/// Documents the error answers once, instead of in every annotation. The extractors and the
+/// error type give every operation the same ones, so they follow from its shape:
+///
+/// - a JSON request body: 400 (malformed JSON, wrong types), 413 (over 64 KiB), 422 (invalid
+///   values);
+/// - an `If-Match` or `Idempotency-Key` header: 400 (malformed header);
+/// - a bearer security requirement: 401 (no, invalid or expired token, ended session
+///   `auth.revoked`) and 403 (not allowed; `auth.password_change_required` outside the
+///   endpoints that let a user change it);
+/// - a path parameter: 404 (unknown, or outside the caller's scope);
+/// - a database behind it: 503.
+///
+/// Statuses only some operations give (409, 429, a 422 without a body) stay in their
+/// annotations, with descriptions naming the codes. Then every error answer under `/api/v1`
+/// and the operational paths is given the `Problem` schema as `application/problem+json`,
+/// whatever the annotation said, unless it documents another media type of its own (the HTML
+/// page of `/verify/{code}`). Open311's errors keep the standard's bare `[{code, description}]`
+/// arrays as `application/json`.
+fn document_errors(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::path::ParameterIn;
+    use utoipa::openapi::{Content, Ref, RefOr, Response};
+
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let open311 = path.starts_with("/open311/");
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for operation in operations.into_iter().flatten() {
+            let json_body = matches!(&operation.request_body,
+                Some(RefOr::T(body)) if body.content.contains_key("application/json"));
+            let parameters: Vec<_> = operation
+                .parameters
+                .iter()
+                .flatten()
+                .filter_map(|p| match p {
+                    RefOr::T(p) => Some(p),
+                    RefOr::Ref(_) => None,
+                })
+                .collect();
+            let checked_header = parameters.iter().any(|p| {
+                p.parameter_in == ParameterIn::Header
+                    && ["if-match", "idempotency-key"]
+                        .contains(&p.name.to_ascii_lowercase().as_str())
+            });
+            let path_parameter = parameters
+                .iter()
+                .any(|p| p.parameter_in == ParameterIn::Path);
+            let signed_in = operation.security.iter().flatten().any(|requirement| {
+                serde_json::to_value(requirement)
+                    .ok()
+                    .and_then(|v| v.get("bearer").cloned())
+                    .is_some()
+            });
+            let open_while_password_change =
+                crate::extract::OPEN_WHILE_PASSWORD_CHANGE_REQUIRED.contains(&path.as_str());
+
+            let mut implied: Vec<(u16, &str)> = Vec::new();
+            if json_body {
+                implied.push((400, "malformed JSON, or fields of the wrong JSON type (all listed): `request.malformed_json`, `request.invalid_types`"));
+                implied.push((413, "the body is over 64 KiB: `request.too_large`"));
+                implied.push((422, "invalid values (all listed): `validation.failed`"));
+            }
+            if checked_header {
+                implied.push((
+                    400,
+                    "a malformed `If-Match` or `Idempotency-Key`: `request.bad_header`",
+                ));
+            }
+            if signed_in {
+                implied.push((401, "not signed in, an invalid or expired token, or an ended session or deactivated account (`auth.revoked`)"));
+                if !open_while_password_change {
+                    implied.push((403, "not allowed (`auth.forbidden`), or a password change is required first (`auth.password_change_required`)"));
+                }
+            }
+            if path_parameter {
+                implied.push((
+                    404,
+                    "no such resource, or it is outside the caller's scope: `not_found`",
+                ));
+            }
+            if !WITHOUT_DATABASE.contains(&path.as_str()) {
+                implied.push((
+                    503,
+                    "the database cannot be reached; retry shortly: `service.unavailable`",
+                ));
+            }
+            let responses = &mut operation.responses.responses;
+            for (status, description) in implied {
+                responses
+                    .entry(status.to_string())
+                    .or_insert_with(|| RefOr::T(Response::new(description)));
+            }
+
+            for (status, response) in responses.iter_mut() {
+                let RefOr::T(response) = response else {
+                    continue;
+                };
+                if !status.starts_with('4') && !status.starts_with('5') {
+                    continue;
+                }
+                if response.description.is_empty() {
+                    response.description = default_description(status).into();
+                }
+                if open311 {
+                    if response.content.is_empty() {
+                        response.content.insert(
+                            "application/json".into(),
+                            RefOr::T(Content::new(Some(
+                                utoipa::openapi::schema::ArrayBuilder::new()
+                                    .items(Ref::from_schema_name("Open311ErrorItem")),
+                            ))),
+                        );
+                    }
+                    continue;
+                }
+                let own_media_type = response
+                    .content
+                    .keys()
+                    .any(|media| media != "application/json" && !media.ends_with("problem+json"));
+                if !own_media_type {
+                    response.content.clear();
+                    response.content.insert(
+                        "application/problem+json".into(),
+                        RefOr::T(Content::new(Some(Ref::from_schema_name("Problem")))),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// What a status means when its annotation does not say.
+fn default_description(status: &str) -> &'static str {
+    match status {
+        "400" => "malformed request",
+        "401" => "not signed in, or the credentials are unusable",
+        "403" => "not allowed",
+        "404" => "not found, or outside the caller's scope",
+        "409" => "the state does not allow this; `current_state` says what it is",
+        "413" => "the body is over 64 KiB",
+        "422" => "invalid input (all listed)",
+        "429" => "too many requests; see `Retry-After`",
+        "503" => "the database cannot be reached",
+        _ => "error",
+    }
 }
 
 /// The JSON of the OpenAPI document, shared by every worker.

@@ -105,6 +105,8 @@ async fn bad_submits_name_every_bad_field_and_create_nothing() {
         ("not JSON", "theme=health"),
         ("a JSON array", "[1, 2]"),
         ("a JSON string", r#""点单""#),
+        ("an empty body that says it is JSON", ""),
+        ("only whitespace that says it is JSON", " \n"),
     ];
     for (case, raw) in malformed {
         let reply = post_raw(&app, "/api/v1/orders", raw.to_string()).await;
@@ -644,5 +646,83 @@ async fn health_readiness_and_metrics() {
     assert!(
         text.contains("kepu_http_requests_total"),
         "request counter after a request:\n{text}"
+    );
+}
+
+/// Every error answer in the OpenAPI document is what the server sends: the `Problem` schema as
+/// `application/problem+json`. The exceptions are Open311's errors (the standard's bare
+/// `[{code, description}]` arrays as `application/json`) and the certificate check's page,
+/// which answers an unknown code with HTML. The statuses the extractors give every operation of
+/// a kind are documented too: 400/413/422 for a JSON body, 401 for a bearer token, 404 for a
+/// path parameter, 503 wherever the database is read.
+#[tokio::test]
+async fn every_documented_error_is_a_problem_and_every_implied_status_is_documented() {
+    let app = spawn_app().await;
+    let doc = app.get("/api/v1/openapi.json", None).await.expect(200);
+    let mut wrong = Vec::new();
+    let mut operations = 0;
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, operation) in item.as_object().expect("path item") {
+            if !["get", "put", "post", "patch", "delete"].contains(&method.as_str()) {
+                continue;
+            }
+            operations += 1;
+            let name = format!("{} {path}", method.to_uppercase());
+            let responses = operation["responses"].as_object().expect("responses");
+            for (status, response) in responses {
+                if !status.starts_with('4') && !status.starts_with('5') {
+                    continue;
+                }
+                let content = response["content"].as_object();
+                let media: Vec<&str> = content
+                    .map(|c| c.keys().map(String::as_str).collect())
+                    .unwrap_or_default();
+                let ok = if path.starts_with("/open311/") {
+                    media == ["application/json"]
+                        && response["content"]["application/json"]["schema"]["items"]["$ref"]
+                            == "#/components/schemas/Open311ErrorItem"
+                } else if media.contains(&"text/html") {
+                    true
+                } else {
+                    media == ["application/problem+json"]
+                        && response["content"]["application/problem+json"]["schema"]["$ref"]
+                            == "#/components/schemas/Problem"
+                };
+                if !ok {
+                    wrong.push(format!("{name} {status}: {media:?}"));
+                }
+            }
+            let documents = |status: &str| responses.contains_key(status);
+            let json_body = !operation["requestBody"]["content"]["application/json"].is_null();
+            let bearer = operation["security"]
+                .as_array()
+                .is_some_and(|s| s.iter().any(|r| !r["bearer"].is_null()));
+            let path_parameter = operation["parameters"]
+                .as_array()
+                .is_some_and(|p| p.iter().any(|p| p["in"] == "path"));
+            let mut implied = Vec::new();
+            if json_body {
+                implied.extend(["400", "413", "422"]);
+            }
+            if bearer {
+                implied.push("401");
+            }
+            if path_parameter {
+                implied.push("404");
+            }
+            if !["/healthz", "/metrics"].contains(&path.as_str()) {
+                implied.push("503");
+            }
+            for status in implied {
+                if !documents(status) {
+                    wrong.push(format!("{name}: {status} is not documented"));
+                }
+            }
+        }
+    }
+    assert!(operations > 60, "only {operations} operations documented");
+    assert!(
+        wrong.is_empty(),
+        "error answers documented wrongly: {wrong:#?}"
     );
 }

@@ -159,7 +159,11 @@ pub async fn volunteer_certificate(
 /// Public check of a certificate's verification code: genuine or not, and what it certifies.
 /// HTML, or JSON when the client asks for `application/json`.
 #[utoipa::path(tag = "stats", params(("code" = String, Path)),
-    responses((status = 200, content_type = "text/html", body = String), (status = 404, content_type = "text/html", body = String),
+    responses(
+        (status = 200, description = "genuine: a page, or the certificate's facts as JSON when `Accept` asks for `application/json`",
+            content((String = "text/html"), (Object = "application/json"))),
+        (status = 404, description = "no certificate has this code: a page, or `{\"genuine\": false}` as JSON",
+            content((String = "text/html"), (Object = "application/json"))),
         (status = 429, body = Problem)))]
 #[get("/verify/{code}")]
 pub async fn verify_certificate(

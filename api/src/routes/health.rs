@@ -7,14 +7,15 @@ use crate::error::{ApiError, ApiResult, Problem};
 use crate::state::AppState;
 
 /// The process is up.
-#[utoipa::path(tag = "operations", responses((status = 200, description = "up")))]
+#[utoipa::path(tag = "operations", responses((status = 200, description = "up", body = Object, example = json!({"status": "ok"}))))]
 #[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
 }
 
 /// The database answers.
-#[utoipa::path(tag = "operations", responses((status = 200, description = "ready"), (status = 503, body = Problem)))]
+#[utoipa::path(tag = "operations", responses((status = 200, description = "ready", body = Object, example = json!({"status": "ready"})),
+    (status = 503, body = Problem)))]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     let backend = state.db.get_database_backend();
