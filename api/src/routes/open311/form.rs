@@ -15,6 +15,7 @@ use uuid::Uuid;
 use super::error::{Open311Error, Open311Result};
 use crate::auth;
 use crate::service::open311::{RequestFilter, Status};
+use crate::service::orders::OrderDraft;
 
 /// Requests a list answers with when the client does not say (`limit`).
 const DEFAULT_LIMIT: u64 = 50;
@@ -109,40 +110,16 @@ pub fn posted_fields(req: &HttpRequest, body: &[u8]) -> Open311Result<HashMap<St
     }
 }
 
-/// A posted request, read from its Open311 fields; values that could not be read at all (a
-/// `lat` that is no number) are left out and listed in `problems` under their Open311 names.
+/// A posted request: its key, and the order it stands for as the one draft every face fills
+/// in. Values that could not be read at all (a `lat` that is no number) are left out of the
+/// draft and listed in its `read_problems` under their Open311 names; `attribute[township]` is
+/// kept as sent (a code or a Chinese name) until the handler resolves it.
 #[derive(Debug, Default)]
 pub struct PostedRequest {
     /// `api_key` from the body, else from the query string.
     pub api_key: Option<String>,
-    /// `service_code`.
-    pub service_code: Option<String>,
-    /// `description`.
-    pub description: Option<String>,
-    /// `attribute[township]`, a code or Chinese name as sent.
-    pub township: Option<String>,
-    /// `attribute[village]`.
-    pub village: Option<String>,
-    /// `first_name` and `last_name` joined.
-    pub contact_name: Option<String>,
-    /// `phone`.
-    pub phone: Option<String>,
-    /// `email`.
-    pub email: Option<String>,
-    /// `attribute[target_group]`.
-    pub target_group: Option<String>,
-    /// `attribute[preferred_date]`.
-    pub preferred_date: Option<String>,
-    /// `attribute[expected_attendees]`.
-    pub expected_attendees: Option<i64>,
-    /// `address_string`.
-    pub address: Option<String>,
-    /// `lat`.
-    pub latitude: Option<f64>,
-    /// `long`.
-    pub longitude: Option<f64>,
-    /// What could not be read, by Open311 name.
-    pub problems: Vec<FieldError>,
+    /// The order, by the names of the order API.
+    pub draft: OrderDraft,
 }
 
 /// Reads the posted fields; `query_key` is the `api_key` of the query string, if any.
@@ -182,20 +159,22 @@ pub fn posted_request(
     let name = contact_name(first.as_deref(), last.as_deref());
     PostedRequest {
         api_key: take("api_key").or(query_key),
-        service_code: take("service_code"),
-        description: take("description"),
-        township: take("attribute[township]"),
-        village: take("attribute[village]"),
-        contact_name: Some(name).filter(|n| !n.is_empty()),
-        phone: take("phone"),
-        email: take("email"),
-        target_group: take("attribute[target_group]"),
-        preferred_date: take("attribute[preferred_date]"),
-        expected_attendees,
-        address: take("address_string"),
-        latitude,
-        longitude,
-        problems,
+        draft: OrderDraft {
+            theme: take("service_code"),
+            description: take("description"),
+            township: take("attribute[township]"),
+            village: take("attribute[village]"),
+            contact_name: Some(name).filter(|n| !n.is_empty()),
+            contact_phone: take("phone"),
+            contact_email: take("email"),
+            target_group: take("attribute[target_group]"),
+            preferred_date: take("attribute[preferred_date]"),
+            expected_attendees,
+            address: take("address_string"),
+            latitude,
+            longitude,
+            read_problems: problems,
+        },
     }
 }
 

@@ -20,7 +20,6 @@ use uuid::Uuid;
 
 use error::Open311Result;
 pub use error::{Open311Error, Open311ErrorItem};
-use form::PostedRequest;
 
 use crate::error::ApiError;
 use crate::extract::Caller;
@@ -201,9 +200,10 @@ pub async fn create_request(
     if !form::key_is_valid(&state.settings.open311_api_keys, posted.api_key.as_deref()) {
         return Err(Open311Error::forbidden("missing or not valid"));
     }
-    posted.township = match posted.township.take() {
+    let draft = &mut posted.draft;
+    draft.township = match draft.township.take() {
         None => {
-            posted.problems.push(kepu_domain::FieldError::new(
+            draft.read_problems.push(kepu_domain::FieldError::new(
                 "attribute[township]",
                 "required: the township (苏木镇) code or Chinese name",
             ));
@@ -212,7 +212,7 @@ pub async fn create_request(
         Some(raw) => {
             let code = public::township_code(&state.db, &raw).await?;
             if code.is_none() {
-                posted.problems.push(kepu_domain::FieldError::new(
+                draft.read_problems.push(kepu_domain::FieldError::new(
                     "attribute[township]",
                     format!("no township with the code or name `{raw}`"),
                 ));
@@ -220,7 +220,7 @@ pub async fn create_request(
             code
         }
     };
-    let submitted = submit(&state, posted).await?;
+    let submitted = submit(&state, posted.draft).await?;
     let (id, code) = (submitted.order.id, submitted.order.tracking_code);
     let created = [CreatedRequest {
         service_request_id: id.to_string(),
@@ -238,28 +238,13 @@ pub async fn create_request(
 }
 
 /// The one place a post meets the order API: the same draft, checks and submit as
-/// `POST /api/v1/orders`, with channel `open311`. `posted.township` is the resolved code. What
-/// the adapter could not read travels with the draft, so nothing is stored while any field is
-/// bad, and bad fields are answered under their Open311 names.
-async fn submit(state: &AppState, posted: PostedRequest) -> Open311Result<svc::Submitted> {
-    let draft = OrderDraft {
-        theme: posted.service_code,
-        description: posted.description,
-        township: posted.township,
-        village: posted.village,
-        contact_name: posted.contact_name,
-        contact_phone: posted.phone,
-        contact_email: posted.email,
-        target_group: posted.target_group,
-        preferred_date: posted.preferred_date,
-        expected_attendees: posted.expected_attendees,
-        address: posted.address,
-        latitude: posted.latitude,
-        longitude: posted.longitude,
-        read_problems: posted.problems.clone(),
-    };
+/// `POST /api/v1/orders`, with channel `open311`. The draft's township is the resolved code. What
+/// the adapter could not read travels in the draft, so nothing is stored while any field is bad,
+/// and bad fields are answered under their Open311 names.
+async fn submit(state: &AppState, draft: OrderDraft) -> Open311Result<svc::Submitted> {
+    let own = draft.read_problems.clone();
     let acting = actors::resolve(&state.db, &Caller::Anonymous).await?;
     svc::submit(state, &acting, draft, Some(Channel::Open311), None)
         .await
-        .map_err(|err| Open311Error::refused_post(posted.problems, err))
+        .map_err(|err| Open311Error::refused_post(own, err))
 }
