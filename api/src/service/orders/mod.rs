@@ -4,6 +4,8 @@
 //! - [`action`] and [`act`]: the actions that move it on, judged by the domain (派单 … 评单);
 //! - [`list`], [`track`] and [`chain`]: reading it — the staff's lists, the public status,
 //!   the hash-chained history;
+//! - [`triage`]: what staff see beside an order to decide on it (duplicates, a suggested
+//!   department, the actions open to them, counts per state);
 //! - [`row`]: the one mapping from stored rows to domain facts;
 //! - [`view`]: what clients see of it.
 
@@ -15,6 +17,7 @@ pub mod list;
 pub mod row;
 pub mod submit;
 pub mod track;
+pub mod triage;
 pub mod view;
 
 use kepu_domain::event::EventContent;
