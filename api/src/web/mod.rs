@@ -21,7 +21,8 @@ use std::collections::HashMap;
 
 use crate::error::ApiError;
 use i18n::{Lang, ScriptText, Text};
-pub use session::Session;
+pub use session::{Session, keep_lang};
+pub(crate) use form::{Choice, Lists, guard, load_lists};
 
 /// The Content-Security-Policy of every page: nothing from another origin, no inline script
 /// or style, no framing, forms post only here.
