@@ -55,10 +55,7 @@ async fn hours_page(
     notice: Option<(String, bool)>,
     reason: (String, Option<String>),
 ) -> HttpResponse {
-    let page = Page {
-        limit: 50,
-        cursor,
-    };
+    let page = Page { limit: 50, cursor };
     let records = match review::pending(&state.db, department, &page).await {
         Ok(r) => r,
         Err(ApiError::Validation(_)) => return see_other("/console/hours").finish(),
@@ -105,7 +102,17 @@ pub async fn show_hours(state: web::Data<AppState>, req: HttpRequest) -> HttpRes
         ))
     });
     let cursor = q.get("cursor").filter(|c| !c.is_empty()).cloned();
-    hours_page(&state, &req, &signed, department, cursor, StatusCode::OK, notice, (String::new(), None)).await
+    hours_page(
+        &state,
+        &req,
+        &signed,
+        department,
+        cursor,
+        StatusCode::OK,
+        notice,
+        (String::new(), None),
+    )
+    .await
 }
 
 /// `POST /console/hours`: `only=<id>` confirms that one record; otherwise `decision`
@@ -128,7 +135,17 @@ pub async fn post_hours(
     let typed_reason = posted.get("reason").unwrap_or("").to_owned();
     if !signed.form_is_genuine(&req, posted.get("csrf")) {
         let notice = Some((t.expired_form.to_owned(), true));
-        return hours_page(&state, &req, &signed, department, None, StatusCode::FORBIDDEN, notice, (typed_reason, None)).await;
+        return hours_page(
+            &state,
+            &req,
+            &signed,
+            department,
+            None,
+            StatusCode::FORBIDDEN,
+            notice,
+            (typed_reason, None),
+        )
+        .await;
     }
     let (ids, decision) = match posted.get("only") {
         Some(one) => (vec![one], Ok(Decision::Confirm)),
@@ -137,7 +154,9 @@ pub async fn post_hours(
                 Some("dispute") => match posted.filled("reason") {
                     None => Err(i18n::field_message(lang, "reason", "必填")),
                     Some(r) => Reason::parse(&r)
-                        .map(|r| Decision::Dispute { reason: r.into_inner() })
+                        .map(|r| Decision::Dispute {
+                            reason: r.into_inner(),
+                        })
                         .map_err(|e| i18n::field_message(lang, "reason", &e.to_string())),
                 },
                 _ => Ok(Decision::Confirm),
@@ -149,13 +168,36 @@ pub async fn post_hours(
         Ok(d) => d,
         Err(message) => {
             let notice = Some((t.fix_errors.to_owned(), true));
-            return hours_page(&state, &req, &signed, department, None, StatusCode::UNPROCESSABLE_ENTITY, notice, (typed_reason, Some(message))).await;
+            return hours_page(
+                &state,
+                &req,
+                &signed,
+                department,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                notice,
+                (typed_reason, Some(message)),
+            )
+            .await;
         }
     };
-    let ids: Vec<Uuid> = ids.into_iter().filter_map(|i| Uuid::parse_str(i).ok()).collect();
+    let ids: Vec<Uuid> = ids
+        .into_iter()
+        .filter_map(|i| Uuid::parse_str(i).ok())
+        .collect();
     if ids.is_empty() {
         let notice = Some((i18n::bulk_outcome(lang, 0, 0), true));
-        return hours_page(&state, &req, &signed, department, None, StatusCode::UNPROCESSABLE_ENTITY, notice, (typed_reason, None)).await;
+        return hours_page(
+            &state,
+            &req,
+            &signed,
+            department,
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            notice,
+            (typed_reason, None),
+        )
+        .await;
     }
     let (mut done, mut failed) = (0, 0);
     for id in ids {

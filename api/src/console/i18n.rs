@@ -547,19 +547,97 @@ pub fn actor(lang: Lang, stored: &str) -> &'static str {
 pub fn action(lang: Lang, stored: &str) -> &'static str {
     let zh = lang == Lang::Zh;
     match stored {
-        "submit" => if zh { "点单" } else { "requested" },
-        "dispatch" => if zh { "派单" } else { "dispatched" },
-        "reject" => if zh { "驳回" } else { "rejected" },
-        "accept" => if zh { "领单" } else { "accepted" },
-        "return" => if zh { "退回实践站" } else { "returned to the station" },
-        "claim" => if zh { "接单" } else { "claimed" },
-        "release" => if zh { "退单" } else { "released" },
-        "complete" => if zh { "结单" } else { "completed" },
-        "rate" => if zh { "评单" } else { "rated" },
-        "close" => if zh { "关闭" } else { "closed" },
-        "cancel" => if zh { "取消" } else { "cancelled" },
-        "escalate" => if zh { "超时提醒" } else { "escalated (overdue)" },
-        _ => if zh { "其他" } else { "other" },
+        "submit" => {
+            if zh {
+                "点单"
+            } else {
+                "requested"
+            }
+        }
+        "dispatch" => {
+            if zh {
+                "派单"
+            } else {
+                "dispatched"
+            }
+        }
+        "reject" => {
+            if zh {
+                "驳回"
+            } else {
+                "rejected"
+            }
+        }
+        "accept" => {
+            if zh {
+                "领单"
+            } else {
+                "accepted"
+            }
+        }
+        "return" => {
+            if zh {
+                "退回实践站"
+            } else {
+                "returned to the station"
+            }
+        }
+        "claim" => {
+            if zh {
+                "接单"
+            } else {
+                "claimed"
+            }
+        }
+        "release" => {
+            if zh {
+                "退单"
+            } else {
+                "released"
+            }
+        }
+        "complete" => {
+            if zh {
+                "结单"
+            } else {
+                "completed"
+            }
+        }
+        "rate" => {
+            if zh {
+                "评单"
+            } else {
+                "rated"
+            }
+        }
+        "close" => {
+            if zh {
+                "关闭"
+            } else {
+                "closed"
+            }
+        }
+        "cancel" => {
+            if zh {
+                "取消"
+            } else {
+                "cancelled"
+            }
+        }
+        "escalate" => {
+            if zh {
+                "超时提醒"
+            } else {
+                "escalated (overdue)"
+            }
+        }
+        _ => {
+            if zh {
+                "其他"
+            } else {
+                "other"
+            }
+        }
     }
 }
 
@@ -567,12 +645,42 @@ pub fn action(lang: Lang, stored: &str) -> &'static str {
 pub fn channel(lang: Lang, stored: &str) -> &'static str {
     let zh = lang == Lang::Zh;
     match stored {
-        "web" => if zh { "群众网上点单" } else { "web form" },
-        "station" => if zh { "工作人员代录" } else { "entered by staff" },
-        "phone" => if zh { "电话" } else { "by phone" },
-        "counter" => if zh { "窗口" } else { "at the counter" },
+        "web" => {
+            if zh {
+                "群众网上点单"
+            } else {
+                "web form"
+            }
+        }
+        "station" => {
+            if zh {
+                "工作人员代录"
+            } else {
+                "entered by staff"
+            }
+        }
+        "phone" => {
+            if zh {
+                "电话"
+            } else {
+                "by phone"
+            }
+        }
+        "counter" => {
+            if zh {
+                "窗口"
+            } else {
+                "at the counter"
+            }
+        }
         "open311" => "Open311",
-        _ => if zh { "其他" } else { "other" },
+        _ => {
+            if zh {
+                "其他"
+            } else {
+                "other"
+            }
+        }
     }
 }
 
@@ -588,7 +696,9 @@ pub fn locked(lang: Lang, seconds: u64) -> String {
 pub fn bulk_outcome(lang: Lang, done: usize, failed: usize) -> String {
     match (lang, failed) {
         (Lang::Zh, 0) => format!("已办理 {done} 个。"),
-        (Lang::Zh, _) => format!("已办理 {done} 个；{failed} 个未能办理（已被他人处理，或不在您的范围内）。"),
+        (Lang::Zh, _) => {
+            format!("已办理 {done} 个；{failed} 个未能办理（已被他人处理，或不在您的范围内）。")
+        }
         (Lang::En, 0) => format!("{done} done."),
         (Lang::En, _) => format!(
             "{done} done; {failed} could not be done (someone else acted on them, or they are outside what you handle)."

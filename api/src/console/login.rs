@@ -61,7 +61,7 @@ fn login_page(
         notice,
         alert,
     };
-    respond(req, status, &page)
+    respond(req, &form, status, &page)
 }
 
 /// `GET /console/login`: the form; a signed-in user goes home.
@@ -73,11 +73,10 @@ pub async fn show_login(state: web::Data<AppState>, req: HttpRequest) -> HttpRes
     {
         return see_other("/console/").finish();
     }
-    let query = web::Query::<std::collections::HashMap<String, String>>::from_query(
-        req.query_string(),
-    )
-    .map(|q| q.into_inner())
-    .unwrap_or_default();
+    let query =
+        web::Query::<std::collections::HashMap<String, String>>::from_query(req.query_string())
+            .map(|q| q.into_inner())
+            .unwrap_or_default();
     let notice = if query.contains_key("out") {
         Some((t.signed_out.to_owned(), false))
     } else if query.contains_key("next") {
@@ -108,7 +107,14 @@ pub async fn post_login(
             Some(ApiError::RateLimited { retry_after }) => i18n::locked(lang, *retry_after),
             _ => t.expired_form.to_owned(),
         };
-        let page = login_page(&req, lang, turned.status, username, next, Some((notice, true)));
+        let page = login_page(
+            &req,
+            lang,
+            turned.status,
+            username,
+            next,
+            Some((notice, true)),
+        );
         return turned.finish(page);
     }
     let password = posted.get("password").unwrap_or("").to_owned();
@@ -176,7 +182,7 @@ pub async fn post_logout(
             title: t.error_title,
             text: t.expired_form,
         };
-        return respond(&req, StatusCode::FORBIDDEN, &page);
+        return respond(&req, &signed.form, StatusCode::FORBIDDEN, &page);
     }
     if let Err(err) = sessions::logout(
         &state.db,
@@ -199,7 +205,10 @@ mod tests {
 
     #[test]
     fn only_console_paths_are_followed_after_sign_in() {
-        assert_eq!(safe_next(Some("/console/orders?state=submitted")), "/console/orders?state=submitted");
+        assert_eq!(
+            safe_next(Some("/console/orders?state=submitted")),
+            "/console/orders?state=submitted"
+        );
         for bad in [
             "https://evil.example/console/",
             "//evil.example",

@@ -55,7 +55,9 @@ fn me_page(
         Some((n, a)) => (Some(n), a),
         None => (None, false),
     };
-    let typed_email = (form == "settings").then(|| values.get("email").cloned()).flatten();
+    let typed_email = (form == "settings")
+        .then(|| values.get("email").cloned())
+        .flatten();
     let page = MePage {
         c: signed.chrome(req, "me"),
         username: user.username.clone(),
@@ -89,7 +91,15 @@ pub async fn show_me(state: web::Data<AppState>, req: HttpRequest) -> HttpRespon
     } else {
         None
     };
-    me_page(&req, &signed, StatusCode::OK, notice, "", HashMap::new(), HashMap::new())
+    me_page(
+        &req,
+        &signed,
+        StatusCode::OK,
+        notice,
+        "",
+        HashMap::new(),
+        HashMap::new(),
+    )
 }
 
 /// `POST /console/me`: email and the mail switch.
@@ -107,7 +117,15 @@ pub async fn post_settings(
     let posted = Posted::new(form.into_inner());
     if !signed.form_is_genuine(&req, posted.get("csrf")) {
         let notice = Some((t.expired_form.to_owned(), true));
-        return me_page(&req, &signed, StatusCode::FORBIDDEN, notice, "settings", posted.values(), HashMap::new());
+        return me_page(
+            &req,
+            &signed,
+            StatusCode::FORBIDDEN,
+            notice,
+            "settings",
+            posted.values(),
+            HashMap::new(),
+        );
     }
     let mut p = Problems::new();
     let email = match posted.filled("email") {
@@ -132,7 +150,15 @@ pub async fn post_settings(
         Ok(()) => see_other("/console/me?saved=1").finish(),
         Err(err @ ApiError::Validation(_)) => {
             let notice = Some((t.fix_errors.to_owned(), true));
-            me_page(&req, &signed, StatusCode::UNPROCESSABLE_ENTITY, notice, "settings", posted.values(), field_errors(lang, &err))
+            me_page(
+                &req,
+                &signed,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                notice,
+                "settings",
+                posted.values(),
+                field_errors(lang, &err),
+            )
         }
         Err(err) => error_page(&req, Some(signed.nav()), &err),
     }
@@ -156,15 +182,32 @@ pub async fn post_password(
     let nothing = HashMap::new;
     if !signed.form_is_genuine(&req, posted.get("csrf")) {
         let notice = Some((t.expired_form.to_owned(), true));
-        return me_page(&req, &signed, StatusCode::FORBIDDEN, notice, "password", nothing(), HashMap::new());
+        return me_page(
+            &req,
+            &signed,
+            StatusCode::FORBIDDEN,
+            notice,
+            "password",
+            nothing(),
+            HashMap::new(),
+        );
     }
     let mut p = Problems::new();
     let current = p.require(
         "current_password",
-        posted.get("current_password").filter(|c| !c.is_empty()).map(str::to_owned),
+        posted
+            .get("current_password")
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned),
     );
     let new = p
-        .require("new_password", posted.get("new_password").filter(|c| !c.is_empty()).map(Password::parse))
+        .require(
+            "new_password",
+            posted
+                .get("new_password")
+                .filter(|c| !c.is_empty())
+                .map(Password::parse),
+        )
         .and_then(|r| p.check("new_password", r));
     if let Some(new) = &new {
         if posted.get("confirm_password") != Some(new.expose()) {
@@ -176,7 +219,8 @@ pub async fn post_password(
     }
     let result = match p.finish(|| Some((current?, new?.expose().to_owned()))) {
         Ok((current, new)) => {
-            sessions::change_password(&state.db, &signed.session.claims, current, new, state.now()).await
+            sessions::change_password(&state.db, &signed.session.claims, current, new, state.now())
+                .await
         }
         Err(err) => Err(err),
     };
@@ -184,11 +228,27 @@ pub async fn post_password(
         Ok(()) => see_other("/console/me?pw=1").finish(),
         Err(err @ ApiError::Validation(_)) => {
             let notice = Some((t.fix_errors.to_owned(), true));
-            me_page(&req, &signed, StatusCode::UNPROCESSABLE_ENTITY, notice, "password", nothing(), field_errors(lang, &err))
+            me_page(
+                &req,
+                &signed,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                notice,
+                "password",
+                nothing(),
+                field_errors(lang, &err),
+            )
         }
         Err(err @ ApiError::RateLimited { retry_after }) => {
             let notice = Some((i18n::locked(lang, retry_after), true));
-            let page = me_page(&req, &signed, StatusCode::TOO_MANY_REQUESTS, notice, "password", nothing(), HashMap::new());
+            let page = me_page(
+                &req,
+                &signed,
+                StatusCode::TOO_MANY_REQUESTS,
+                notice,
+                "password",
+                nothing(),
+                HashMap::new(),
+            );
             with_retry_after(page, &err)
         }
         Err(err) => error_page(&req, Some(signed.nav()), &err),

@@ -40,7 +40,10 @@ pub fn pages(cfg: &mut web::ServiceConfig) {
             .route("/login", web::post().to(login::post_login))
             .route("/logout", web::post().to(login::post_logout))
             .route("/orders", web::get().to(queue::show_queue))
-            .route("/orders/dispatch", web::post().to(queue::post_bulk_dispatch))
+            .route(
+                "/orders/dispatch",
+                web::post().to(queue::post_bulk_dispatch),
+            )
             .route("/orders/new", web::get().to(new_order::show_new_order))
             .route("/orders/new", web::post().to(new_order::post_new_order))
             .route("/orders/{id}", web::get().to(order::show_order))
@@ -91,7 +94,13 @@ pub struct Chrome {
 
 impl Chrome {
     /// The chrome of `req`'s page in `lang`.
-    pub fn new(req: &HttpRequest, lang: Lang, csrf: &str, nav: Option<Nav>, here: &'static str) -> Self {
+    pub fn new(
+        req: &HttpRequest,
+        lang: Lang,
+        csrf: &str,
+        nav: Option<Nav>,
+        here: &'static str,
+    ) -> Self {
         Self {
             lang,
             t: i18n::text(lang),
@@ -184,14 +193,15 @@ pub struct MessagePage {
     pub text: &'static str,
 }
 
-/// Renders `page` with `status`, setting the CSRF cookie when it is new and the language
+/// Renders `page` with `status`, setting the CSRF cookie of `form` (whose token the page's
+/// forms carry) when it is new and the language
 /// cookie when it was just chosen.
 pub fn respond(
     req: &HttpRequest,
+    form: &FormSession,
     status: StatusCode,
     page: &impl Template,
 ) -> HttpResponse {
-    let form = FormSession::of(req);
     let (lang, chosen) = crate::web::lang_of(req);
     let mut builder: HttpResponseBuilder = html_response(status);
     form.keep_csrf(&mut builder);
@@ -213,11 +223,19 @@ pub fn error_page(req: &HttpRequest, nav: Option<Nav>, err: &ApiError) -> HttpRe
         }
         ApiError::Unavailable(cause) => {
             tracing::warn!(error = %cause, "database unavailable");
-            (StatusCode::SERVICE_UNAVAILABLE, t.error_title, t.server_error)
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                t.error_title,
+                t.server_error,
+            )
         }
         other => {
             tracing::error!(error = ?other, "console page failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, t.error_title, t.server_error)
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                t.error_title,
+                t.server_error,
+            )
         }
     };
     let form = FormSession::of(req);
@@ -226,7 +244,7 @@ pub fn error_page(req: &HttpRequest, nav: Option<Nav>, err: &ApiError) -> HttpRe
         title,
         text,
     };
-    with_retry_after(respond(req, status, &page), err)
+    with_retry_after(respond(req, &form, status, &page), err)
 }
 
 /// Messages beside fields, keyed by field, in `lang`, from a validation error.

@@ -6,8 +6,8 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use kepu_domain::order::Actor;
 use kepu_domain::FieldError;
+use kepu_domain::order::Actor;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 
@@ -108,7 +108,16 @@ pub async fn show_new_order(state: web::Data<AppState>, req: HttpRequest) -> Htt
         return signed.forbidden(&req);
     }
     let values = HashMap::from([("channel".to_owned(), "phone".to_owned())]);
-    new_page(&state, &req, &signed, StatusCode::OK, values, HashMap::new(), None).await
+    new_page(
+        &state,
+        &req,
+        &signed,
+        StatusCode::OK,
+        values,
+        HashMap::new(),
+        None,
+    )
+    .await
 }
 
 /// The draft a posted form stands for, and the JSON its idempotency key is bound to.
@@ -164,7 +173,16 @@ pub async fn post_new_order(
     let posted = Posted::new(form.into_inner());
     let values = posted.values();
     if !signed.form_is_genuine(&req, posted.get("csrf")) {
-        return new_page(&state, &req, &signed, StatusCode::FORBIDDEN, values, HashMap::new(), Some(t.expired_form)).await;
+        return new_page(
+            &state,
+            &req,
+            &signed,
+            StatusCode::FORBIDDEN,
+            values,
+            HashMap::new(),
+            Some(t.expired_form),
+        )
+        .await;
     }
     let channel = match posted.get("channel") {
         Some("phone") => Channel::Phone,
@@ -174,7 +192,16 @@ pub async fn post_new_order(
                 "channel".to_owned(),
                 i18n::field_message(lang, "channel", "请选择来源"),
             )]);
-            return new_page(&state, &req, &signed, StatusCode::UNPROCESSABLE_ENTITY, values, errors, Some(t.fix_errors)).await;
+            return new_page(
+                &state,
+                &req,
+                &signed,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                values,
+                errors,
+                Some(t.fix_errors),
+            )
+            .await;
         }
     };
     let (draft, fingerprint) = draft_of(&posted);
@@ -183,15 +210,35 @@ pub async fn post_new_order(
         .filter(|k| crate::web::valid_key(k))
         .map(|k| Idempotency::new("console_orders", k.to_owned(), &fingerprint));
     match svc::submit(&state, &signed.acting, draft, Some(channel), idem).await {
-        Ok(submitted) => see_other(&format!("/console/orders/{}?done=1", submitted.order.id)).finish(),
+        Ok(submitted) => {
+            see_other(&format!("/console/orders/{}?done=1", submitted.order.id)).finish()
+        }
         Err(err @ ApiError::Validation(_)) => {
             let errors = field_errors(lang, &err);
-            new_page(&state, &req, &signed, StatusCode::UNPROCESSABLE_ENTITY, values, errors, Some(t.fix_errors)).await
+            new_page(
+                &state,
+                &req,
+                &signed,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                values,
+                errors,
+                Some(t.fix_errors),
+            )
+            .await
         }
         Err(ApiError::IdempotencyMismatch) => {
             let mut values = values;
             values.remove("idem");
-            new_page(&state, &req, &signed, StatusCode::UNPROCESSABLE_ENTITY, values, HashMap::new(), Some(t.expired_form)).await
+            new_page(
+                &state,
+                &req,
+                &signed,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                values,
+                HashMap::new(),
+                Some(t.expired_form),
+            )
+            .await
         }
         Err(err) => error_page(&req, Some(signed.nav()), &err),
     }

@@ -319,7 +319,10 @@ fn hours_of(p: &mut Problems, posted: &Posted) -> (Vec<(Uuid, Hours)>, Vec<Uuid>
     let mut hours = Vec::new();
     let mut order = Vec::new();
     for (key, value) in &posted.0 {
-        let Some(id) = key.strip_prefix("h-").and_then(|id| Uuid::parse_str(id).ok()) else {
+        let Some(id) = key
+            .strip_prefix("h-")
+            .and_then(|id| Uuid::parse_str(id).ok())
+        else {
             continue;
         };
         let value = value.trim();
@@ -341,10 +344,7 @@ fn hours_of(p: &mut Problems, posted: &Posted) -> (Vec<(Uuid, Hours)>, Vec<Uuid>
 
 /// Parses the form of `kind` into the action's input, as the API parses its JSON body.
 /// The second value lists the volunteers of a `complete` in the order sent.
-fn parse_input(
-    kind: ActionKind,
-    posted: &Posted,
-) -> (Result<ActionInput, ApiError>, Vec<Uuid>) {
+fn parse_input(kind: ActionKind, posted: &Posted) -> (Result<ActionInput, ApiError>, Vec<Uuid>) {
     let mut p = Problems::new();
     let mut sent = vec![];
     let input = match kind {
@@ -477,9 +477,10 @@ pub async fn post_action(
         return signed.forbidden(&req);
     }
     let (raw_id, raw_action) = path.into_inner();
-    let kind = raw_action.parse::<ActionKind>().ok().filter(|k| {
-        !matches!(k, ActionKind::Submit | ActionKind::Rate)
-    });
+    let kind = raw_action
+        .parse::<ActionKind>()
+        .ok()
+        .filter(|k| !matches!(k, ActionKind::Submit | ActionKind::Rate));
     let (Some(id), Some(kind)) = (parse_order_id(&raw_id), kind) else {
         return error_page(&req, Some(signed.nav()), &ApiError::NotFound);
     };
@@ -504,13 +505,19 @@ pub async fn post_action(
     let keep = |errors| Retry {
         action: kind.as_str().to_owned(),
         values: posted.values(),
-        picks: posted.all("team_ids").into_iter().map(str::to_owned).collect(),
+        picks: posted
+            .all("team_ids")
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
         errors,
     };
     if !signed.form_is_genuine(&req, posted.get("csrf")) {
         return again(StatusCode::FORBIDDEN, t.expired_form, keep(HashMap::new())).await;
     }
-    let if_match = posted.get("version").and_then(|v| v.trim().parse::<i64>().ok());
+    let if_match = posted
+        .get("version")
+        .and_then(|v| v.trim().parse::<i64>().ok());
     let (input, sent) = parse_input(kind, &posted);
     let result = match input {
         Ok(input) => svc::act(&state, &signed.acting, id, input, if_match).await,
@@ -548,7 +555,10 @@ mod tests {
             ("summary".to_owned(), "required".to_owned()),
         ]);
         let placed = place_hours_errors(errors, &[a, b]);
-        assert_eq!(placed.get(&format!("h-{b}")).map(String::as_str), Some("too many"));
+        assert_eq!(
+            placed.get(&format!("h-{b}")).map(String::as_str),
+            Some("too many")
+        );
         assert_eq!(placed.get("summary").map(String::as_str), Some("required"));
     }
 

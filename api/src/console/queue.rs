@@ -87,12 +87,19 @@ struct Filters {
 
 impl Filters {
     fn of(q: &HashMap<String, String>) -> Self {
-        let text = |k: &str| q.get(k).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let text = |k: &str| {
+            q.get(k)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
         Self {
             state: text("state").and_then(|s| s.parse().ok()),
             theme: text("theme"),
             township: text("township"),
-            overdue: matches!(q.get("overdue").map(String::as_str), Some("1" | "on" | "true")),
+            overdue: matches!(
+                q.get("overdue").map(String::as_str),
+                Some("1" | "on" | "true")
+            ),
         }
     }
 

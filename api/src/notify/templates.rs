@@ -241,7 +241,11 @@ mod tests {
             "https://kepu.example.cn",
             chrono_tz::Asia::Shanghai,
         );
-        assert!(staff.text.contains("https://kepu.example.cn/console/orders/"));
+        assert!(
+            staff
+                .text
+                .contains("https://kepu.example.cn/console/orders/")
+        );
     }
 
     #[test]

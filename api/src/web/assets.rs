@@ -98,8 +98,8 @@ pub async fn serve_asset(name: web::Path<String>) -> HttpResponse {
         &ASSETS.console_css,
         &ASSETS.console_js,
     ]
-        .into_iter()
-        .find(|a| a.url == path);
+    .into_iter()
+    .find(|a| a.url == path);
     match asset {
         Some(a) => HttpResponse::Ok()
             .insert_header((

@@ -4,8 +4,8 @@
 //! the rules themselves stay in `kepu_domain::order::decide`.
 
 use chrono::{DateTime, Duration, Utc};
-use kepu_domain::order::{self, Action, ActionKind, Actor, OrderFacts, OrderState};
 use kepu_domain::DepartmentId;
+use kepu_domain::order::{self, Action, ActionKind, Actor, OrderFacts, OrderState};
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
@@ -128,10 +128,7 @@ pub async fn possible_duplicates(
 
 /// The department that most orders of `theme` were dispatched to (and are still with), if any;
 /// of equally frequent ones the first by id, so the answer is stable.
-pub async fn suggested_department(
-    db: &DatabaseConnection,
-    theme: &str,
-) -> ApiResult<Option<Uuid>> {
+pub async fn suggested_department(db: &DatabaseConnection, theme: &str) -> ApiResult<Option<Uuid>> {
     let counts: Vec<(Option<Uuid>, i64)> = orders::Entity::find()
         .select_only()
         .column(orders::Column::DepartmentId)
@@ -200,7 +197,12 @@ pub async fn counts_by_state(
         .all(db)
         .await?;
     rows.into_iter()
-        .map(|(state, n)| Ok((parse_state(Uuid::nil(), &state)?, u64::try_from(n).unwrap_or(0))))
+        .map(|(state, n)| {
+            Ok((
+                parse_state(Uuid::nil(), &state)?,
+                u64::try_from(n).unwrap_or(0),
+            ))
+        })
         .collect()
 }
 
@@ -243,7 +245,11 @@ mod tests {
                 &station,
                 vec![K::Dispatch, K::Reject, K::Cancel],
             ),
-            (OrderState::Dispatched, &department, vec![K::Accept, K::Return]),
+            (
+                OrderState::Dispatched,
+                &department,
+                vec![K::Accept, K::Return],
+            ),
             (OrderState::Dispatched, &station, vec![K::Cancel]),
             (OrderState::Claimed, &leader, vec![K::Complete, K::Release]),
             (OrderState::Claimed, &department, vec![K::Release]),
