@@ -9,6 +9,9 @@ use serde_json::{Value, json};
 
 const PASSWORD: &str = "password-123";
 
+/// A console path and the status a role gets there.
+type Expect<'a> = (&'a str, StatusCode);
+
 /// Creates an account of `role` (with scope field → id); returns (username, user id).
 async fn account(app: &TestApp, role: &str, scope: Option<(&str, &str)>) -> (String, String) {
     let username = format!("c{role}{}", app.next());
@@ -168,7 +171,7 @@ async fn every_console_route_answers_each_role_in_and_out_of_scope() {
     );
 
     let admin_user = ("admin", ADMIN_PASSWORD);
-    let cases: Vec<(&str, &str, Vec<(&str, StatusCode)>)> = vec![
+    let cases: Vec<(&str, &str, Vec<Expect>)> = vec![
         (
             admin_user.0,
             admin_user.1,

@@ -237,7 +237,7 @@ mod tests {
         assert!(!resident.text.contains("/console/"));
         let staff = render(
             MessageKind::NewOrder,
-            &Subject::Order(o),
+            &Subject::Order(order("讲讲羊的疫苗")),
             "https://kepu.example.cn",
             chrono_tz::Asia::Shanghai,
         );
