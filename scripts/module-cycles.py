@@ -58,7 +58,8 @@ def imports(module, path, files):
         else:
             base = list(module)
         add(base, rest, group)
-    for m in re.finditer(r"\buse\s+(\w+)((?:::\w+)*)(?:::\{([^}]*)\})?", source):
+    # A child module named at the start of a path, in a `use` or anywhere in the code.
+    for m in re.finditer(r"(?<![\w:])(\w+)((?:::\w+)+)(?:::\{([^}]*)\})?", source):
         first, rest, group = m.groups()
         if tuple(list(module) + [first]) in files:
             add(list(module) + [first], rest, group)

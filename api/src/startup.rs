@@ -328,6 +328,7 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             .service(utoipa_actix_web::scope("/open311/v2").configure(routes::open311_v2))
             .into_app()
             .configure(crate::web::pages)
+            .configure(crate::console::pages)
             .route(
                 "/api/docs",
                 web::get().to(|| async {

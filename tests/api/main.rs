@@ -12,6 +12,7 @@ mod accounts;
 mod auth;
 mod certificates;
 mod concurrency;
+mod console;
 mod conventions;
 mod deadlines;
 mod exports;

@@ -239,7 +239,7 @@ async fn one_orders_whole_life_sends_each_message_to_the_right_people_once() {
             assert!(text.contains(&format!("/t/{code}")), "{text}");
             assert!(!text.contains("13812345678"), "no phone in mail");
         } else {
-            assert!(text.contains(&format!("/api/v1/orders/{id}")), "{text}");
+            assert!(text.contains(&format!("/console/orders/{id}")), "{text}");
         }
     }
 

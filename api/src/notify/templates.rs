@@ -66,7 +66,7 @@ pub fn render(kind: MessageKind, about: &Subject<'_>, public_url: &str, tz: Tz) 
 
 fn render_order(kind: MessageKind, o: &OrderFacts<'_>, public_url: &str, tz: Tz) -> Rendered {
     let code = o.tracking_code;
-    let staff_link = format!("{public_url}/api/v1/orders/{}", o.id);
+    let staff_link = format!("{public_url}/console/orders/{}", o.id);
     let resident_link = format!("{public_url}/t/{code}");
     let need = shorten(o.description, 80);
     let due = o
@@ -234,6 +234,18 @@ mod tests {
         );
         assert!(resident.text.contains("https://kepu.example.cn/t/K7Q2M9XA"));
         assert!(!resident.text.contains("/api/v1/orders/"));
+        assert!(!resident.text.contains("/console/"));
+        let staff = render(
+            MessageKind::NewOrder,
+            &Subject::Order(order("讲讲羊的疫苗")),
+            "https://kepu.example.cn",
+            chrono_tz::Asia::Shanghai,
+        );
+        assert!(
+            staff
+                .text
+                .contains("https://kepu.example.cn/console/orders/")
+        );
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod orders;
 pub mod people;
 pub mod reference;
 pub mod reports;
+pub mod review;
 pub mod sessions;
 pub mod stats;
 pub mod sweeper;

@@ -563,3 +563,60 @@ pub async fn update_own(
     }
     Ok(user)
 }
+
+/// How long a console sign-in lasts, from the sign-in on, whatever the activity: a working day
+/// with some margin. The session's refresh token would live longer; the console asks for a
+/// fresh sign-in each day.
+pub const CONSOLE_SESSION_HOURS: i64 = 14;
+
+/// A console page's signed-in user, read from the session cookie.
+#[derive(Debug)]
+pub struct ConsoleSession {
+    /// Claims as an access token of this session would carry them, so the console calls the
+    /// same services with the same identity as the API.
+    pub claims: Claims,
+    /// The account.
+    pub user: UserView,
+    /// Whether the user must first choose a new password.
+    pub standing: Standing,
+}
+
+/// The console's session: the cookie holds the opaque refresh token issued at sign-in (only
+/// its SHA-256 is stored, in `refresh_tokens`, whose family is the `sessions` row). The
+/// console never rotates it; it only reads it. `None` when the token is unknown, used, revoked
+/// or expired, when the sign-in is older than [`CONSOLE_SESSION_HOURS`], or when [`check`]
+/// — the same check every API request makes — says the session has ended or the account is
+/// inactive. So sign-out, a password change or reset and a deactivation end console sessions
+/// at once, on every instance.
+pub async fn console_session(
+    db: &DatabaseConnection,
+    token: &str,
+    now: DateTime<Utc>,
+) -> ApiResult<Option<ConsoleSession>> {
+    let Some(row) = refresh_tokens::Entity::find()
+        .filter(refresh_tokens::Column::TokenHash.eq(auth::token_hash(token)))
+        .filter(refresh_tokens::Column::UsedAt.is_null())
+        .filter(refresh_tokens::Column::RevokedAt.is_null())
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    if row.expires_at <= now || row.created_at + Duration::hours(CONSOLE_SESSION_HOURS) <= now {
+        return Ok(None);
+    }
+    let Some(account) = users::Entity::find_by_id(row.user_id).one(db).await? else {
+        return Ok(None);
+    };
+    let view = UserView::try_from(account.clone())?;
+    let claims = auth::claims_for(&account, view.role, row.family_id, now);
+    match check(db, &claims).await {
+        Ok(standing) => Ok(Some(ConsoleSession {
+            claims,
+            user: view,
+            standing,
+        })),
+        Err(ApiError::Unauthorized { .. }) => Ok(None),
+        Err(other) => Err(other),
+    }
+}

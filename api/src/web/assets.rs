@@ -1,4 +1,5 @@
-//! Static assets, compiled into the binary: the stylesheet and script under content-hashed
+//! Static assets, compiled into the binary: the resident pages' and the console's stylesheets
+//! and scripts under content-hashed
 //! names (`/static/app.<hash>.css`), cached by browsers for a year as immutable, and the
 //! service worker at `/sw.js` (root scope, always revalidated), which names the current hashed
 //! files so that a new release replaces the phone's cached copy. Compression is the `Compress`
@@ -40,6 +41,10 @@ pub struct Assets {
     pub css: Asset,
     /// The script.
     pub js: Asset,
+    /// The console's stylesheet.
+    pub console_css: Asset,
+    /// The console's script (comfort only: select all).
+    pub console_js: Asset,
     /// The service worker, with the shell's URLs filled in.
     pub service_worker: String,
 }
@@ -58,6 +63,18 @@ pub static ASSETS: LazyLock<Assets> = LazyLock::new(|| {
         include_str!("../../assets/app.js"),
         "text/javascript; charset=utf-8",
     );
+    let console_css = Asset::new(
+        "console",
+        "css",
+        include_str!("../../assets/console.css"),
+        "text/css; charset=utf-8",
+    );
+    let console_js = Asset::new(
+        "console",
+        "js",
+        include_str!("../../assets/console.js"),
+        "text/javascript; charset=utf-8",
+    );
     let shell = serde_json::json!(["/", css.url, js.url]).to_string();
     let version = hex::encode(&Sha256::digest(shell.as_bytes())[..6]);
     let service_worker = include_str!("../../assets/sw.js")
@@ -66,6 +83,8 @@ pub static ASSETS: LazyLock<Assets> = LazyLock::new(|| {
     Assets {
         css,
         js,
+        console_css,
+        console_js,
         service_worker,
     }
 });
@@ -73,9 +92,14 @@ pub static ASSETS: LazyLock<Assets> = LazyLock::new(|| {
 /// `GET /static/{name}`: a hashed asset, cached for a year; an unknown or outdated name is 404.
 pub async fn serve_asset(name: web::Path<String>) -> HttpResponse {
     let path = format!("/static/{name}");
-    let asset = [&ASSETS.css, &ASSETS.js]
-        .into_iter()
-        .find(|a| a.url == path);
+    let asset = [
+        &ASSETS.css,
+        &ASSETS.js,
+        &ASSETS.console_css,
+        &ASSETS.console_js,
+    ]
+    .into_iter()
+    .find(|a| a.url == path);
     match asset {
         Some(a) => HttpResponse::Ok()
             .insert_header((

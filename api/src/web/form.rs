@@ -249,7 +249,7 @@ fn body_of(values: &HashMap<String, String>) -> (OrderDraft, Value) {
 
 /// Why a posted page form was turned away before its content was looked at.
 #[derive(Debug)]
-pub(super) struct Turned {
+pub(crate) struct Turned {
     /// 429 or 403.
     pub status: StatusCode,
     /// The rate limit's refusal, with its wait; `None` when the form was not genuine.
@@ -275,11 +275,12 @@ impl Turned {
     }
 }
 
-/// The one guard of every form posted to the pages (`/`, `/volunteer`, `/t/{code}/…`): the
+/// The one guard of every form posted to the pages (`/`, `/volunteer`, `/t/{code}/…`, and the
+/// console's sign-in): the
 /// post counts against the client's budget of `family` first, so that nothing behind the
 /// guard (not even the "this form has expired" answer) is an unthrottled oracle, and then the
 /// session's CSRF token and the origin are checked.
-pub(super) fn guard(
+pub(crate) fn guard(
     state: &AppState,
     req: &HttpRequest,
     session: &Session,

@@ -20,8 +20,9 @@ use askama::Template;
 use std::collections::HashMap;
 
 use crate::error::ApiError;
+pub(crate) use form::{Choice, Lists, guard, load_lists};
 use i18n::{Lang, ScriptText, Text};
-pub use session::Session;
+pub use session::{Session, keep_lang};
 
 /// The Content-Security-Policy of every page: nothing from another origin, no inline script
 /// or style, no framing, forms post only here.

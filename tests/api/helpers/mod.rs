@@ -6,11 +6,13 @@
 //! of its own: [`http`] (requests and replies), [`people`] (sign-in, accounts, teams,
 //! volunteers), [`orders`] (submitting, acting, [`Cast`]) and [`ledger`] (service records).
 
+mod browser;
 mod http;
 mod ledger;
 mod orders;
 mod people;
 
+pub use browser::{Browser, Page, encode};
 pub use http::{RawReply, Reply};
 pub use ledger::service_record_of;
 pub use orders::Cast;

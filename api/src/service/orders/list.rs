@@ -41,15 +41,10 @@ pub enum OrderSort {
     DueAt,
 }
 
-/// The orders `actor` may see, newest first, one page at a time (keyset on the time-ordered id).
-pub async fn list(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    filter: &OrderFilter,
-    page: &Page,
-    now: DateTime<Utc>,
-) -> ApiResult<Paged<OrderView>> {
-    let scope = match *actor {
+/// The orders `actor` may list, as a condition: a station's, a department's, a team's
+/// claimable and own, or all for the association. Anyone else is refused (403).
+pub(crate) fn scope(actor: &Actor) -> ApiResult<Condition> {
+    Ok(match *actor {
         Actor::AssociationAdmin | Actor::System => Condition::all(),
         Actor::StationStaff { station_id } => {
             Condition::all().add(orders::Column::StationId.eq(station_id.0))
@@ -70,21 +65,25 @@ pub async fn list(
         Actor::Public | Actor::Resident { .. } | Actor::Volunteer { .. } => {
             return Err(ApiError::Forbidden("only staff can list orders".into()));
         }
-    };
-    let mut query = orders::Entity::find().filter(scope);
+    })
+}
+
+/// The condition of `filter`'s state, theme, township and overdue choices at `now`.
+pub(crate) fn filtered(filter: &OrderFilter, now: DateTime<Utc>) -> Condition {
+    let mut c = Condition::all();
     if let Some(state) = filter.state {
-        query = query.filter(orders::Column::State.eq(state.as_str()));
+        c = c.add(orders::Column::State.eq(state.as_str()));
     }
     if let Some(theme) = &filter.theme {
-        query = query.filter(orders::Column::ThemeCode.eq(theme.as_str()));
+        c = c.add(orders::Column::ThemeCode.eq(theme.as_str()));
     }
     if let Some(township) = &filter.township {
-        query = query.filter(orders::Column::TownshipCode.eq(township.as_str()));
+        c = c.add(orders::Column::TownshipCode.eq(township.as_str()));
     }
     match filter.overdue {
-        Some(true) => query = query.filter(orders::Column::DueAt.lte(now)),
+        Some(true) => c = c.add(orders::Column::DueAt.lte(now)),
         Some(false) => {
-            query = query.filter(
+            c = c.add(
                 Condition::any()
                     .add(orders::Column::DueAt.is_null())
                     .add(orders::Column::DueAt.gt(now)),
@@ -92,6 +91,20 @@ pub async fn list(
         }
         None => {}
     }
+    c
+}
+
+/// The orders `actor` may see, newest first, one page at a time (keyset on the time-ordered id).
+pub async fn list(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    filter: &OrderFilter,
+    page: &Page,
+    now: DateTime<Utc>,
+) -> ApiResult<Paged<OrderView>> {
+    let scope = scope(actor)?;
+    let mut query = orders::Entity::find().filter(scope);
+    query = query.filter(filtered(filter, now));
     let view = |row: orders::Model| VisibleOrder::read(row, actor).map(|o| o.view(now));
     if filter.sort == OrderSort::DueAt {
         if let Some(cursor) = &page.cursor {

@@ -5,6 +5,8 @@
 //! - [`list`], [`track`] and [`chain`]: reading it — the staff's lists, the public status,
 //!   the hash-chained history;
 //! - [`read`]: an order as one actor may see it;
+//! - [`triage`]: what staff see beside an order to decide on it (duplicates, a suggested
+//!   department, the actions open to them, counts per state);
 //! - [`row`]: the one mapping from stored rows to domain facts;
 //! - [`view`]: what clients see of it.
 
@@ -17,6 +19,7 @@ pub mod read;
 pub mod row;
 pub mod submit;
 pub mod track;
+pub mod triage;
 pub mod view;
 
 pub use act::act;

@@ -37,6 +37,10 @@ pub enum Channel {
     Station,
     /// Posted by an Open311 GeoReport v2 client with an API key.
     Open311,
+    /// Taken by station staff over the phone (the console's new-order form).
+    Phone,
+    /// Taken by station staff from a resident at the counter (the console's new-order form).
+    Counter,
 }
 
 impl Channel {
@@ -46,6 +50,8 @@ impl Channel {
             Self::Web => "web",
             Self::Station => "station",
             Self::Open311 => "open311",
+            Self::Phone => "phone",
+            Self::Counter => "counter",
         }
     }
 }

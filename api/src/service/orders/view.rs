@@ -22,7 +22,8 @@ pub struct OrderView {
     pub state: OrderState,
     /// The state in Chinese (已点单 …).
     pub state_label: String,
-    /// How it arrived: `web`, `station` (entered by staff) or `open311`.
+    /// How it arrived: `web`, `station` (entered by staff through the API), `phone` or
+    /// `counter` (entered by staff in the console) or `open311`.
     pub channel: String,
     /// Theme code.
     pub theme: String,
