@@ -19,6 +19,7 @@ use clap::{Parser, Subcommand};
 use futures::future::join_all;
 use kepu_api::config::Settings;
 use kepu_api::startup::Application;
+use kepu_api::state::{Clock, SystemClock};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -135,7 +136,7 @@ async fn main() -> anyhow::Result<()> {
     settings.max_connections = 20;
     let db = kepu_api::db::connect(&settings).await?;
     kepu_api::db::migrate(&db).await?;
-    kepu_api::seed::ensure_defaults(&db, &settings).await?;
+    kepu_api::seed::ensure_defaults(&db, &settings, SystemClock.now()).await?;
     generate::generate(
         &db,
         generate::Scale {

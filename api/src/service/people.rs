@@ -46,7 +46,11 @@ pub struct NewUser {
 }
 
 /// Creates an account; the scope its role needs must exist (422 otherwise).
-pub async fn create_user(db: &DatabaseConnection, new: NewUser) -> ApiResult<UserView> {
+pub async fn create_user(
+    db: &DatabaseConnection,
+    new: NewUser,
+    now: DateTime<Utc>,
+) -> ApiResult<UserView> {
     let mut problems = Problems::new();
     let needed: (&str, Option<Uuid>) = match new.role {
         Role::AssociationAdmin => ("", None),
@@ -92,7 +96,7 @@ pub async fn create_user(db: &DatabaseConnection, new: NewUser) -> ApiResult<Use
         active: Set(true),
         notify_non_urgent: Set(true),
         must_change_password: Set(false),
-        created_at: Set(Utc::now()),
+        created_at: Set(now),
     };
     match users::Entity::insert(row).exec_with_returning(db).await {
         Ok(model) => UserView::try_from(model),
