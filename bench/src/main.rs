@@ -136,7 +136,9 @@ async fn main() -> anyhow::Result<()> {
     settings.max_connections = 20;
     let db = kepu_api::db::connect(&settings).await?;
     kepu_api::db::migrate(&db).await?;
-    kepu_api::seed::ensure_defaults(&db, &settings, SystemClock.now()).await?;
+    // One instant for the data this run writes, from the system clock (a one-shot tool).
+    let now = SystemClock.now();
+    kepu_api::seed::ensure_defaults(&db, &settings, now).await?;
     generate::generate(
         &db,
         generate::Scale {
@@ -144,6 +146,7 @@ async fn main() -> anyhow::Result<()> {
             records,
             townships,
         },
+        now,
     )
     .await?;
     db.close().await.ok();
