@@ -26,6 +26,7 @@ use super::actors::Acting;
 use crate::entity::{orders, service_record_events, service_records, volunteers};
 use crate::error::{ApiError, ApiResult};
 
+#[allow(clippy::too_many_arguments)]
 async fn audit(
     db: &impl ConnectionTrait,
     record: Uuid,
