@@ -6,8 +6,7 @@ use kepu_domain::stats::Deltas;
 use kepu_domain::volunteer::{Review, VolunteerState};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -338,14 +337,7 @@ pub async fn list_volunteers(
     if let Some(state) = state {
         q = q.filter(volunteers::Column::State.eq(state.as_str()));
     }
-    if let Some(cursor) = &page.cursor {
-        q = q.filter(volunteers::Column::Id.lt(crate::paging::decode_cursor(cursor)?));
-    }
-    let rows = q
-        .order_by_desc(volunteers::Column::Id)
-        .limit(page.limit + 1)
-        .all(db)
-        .await?;
+    let rows = crate::paging::newest_first(db, q, volunteers::Column::Id, page).await?;
     Ok(crate::paging::keyset_page(
         rows,
         page.limit,

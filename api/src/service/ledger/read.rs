@@ -166,14 +166,7 @@ pub async fn list(
     if let Some(o) = filter.order_id {
         q = q.filter(service_records::Column::OrderId.eq(o));
     }
-    if let Some(cursor) = &page.cursor {
-        q = q.filter(service_records::Column::Id.lt(crate::paging::decode_cursor(cursor)?));
-    }
-    let rows = q
-        .order_by_desc(service_records::Column::Id)
-        .limit(page.limit + 1)
-        .all(db)
-        .await?;
+    let rows = crate::paging::newest_first(db, q, service_records::Column::Id, page).await?;
     Ok(crate::paging::keyset_page(
         rows,
         page.limit,
