@@ -9,6 +9,7 @@ use crate::config::Settings;
 use crate::service::people::{self, NewUser};
 use crate::service::{import, stats};
 use crate::startup::Application;
+use crate::state::{Clock, SystemClock};
 use crate::{db, telemetry};
 
 /// Kepu Dispatch: the order-claim model of grassroots science popularization.
@@ -124,6 +125,9 @@ pub async fn run() -> anyhow::Result<()> {
             department_id,
             team_id,
         } => {
+            // One instant for the whole command, from the system clock: a one-shot process
+            // has no injected clock, and everything it writes happened "now".
+            let now = SystemClock.now();
             let conn = db::connect(&settings).await?;
             db::migrate(&conn).await?;
             let new = NewUser {
@@ -139,7 +143,7 @@ pub async fn run() -> anyhow::Result<()> {
                 team_id,
                 volunteer_id: None,
             };
-            let user = people::create_user(&conn, new)
+            let user = people::create_user(&conn, new, now)
                 .await
                 .map_err(|e| anyhow::anyhow!("{:?}", e.problem()))?;
             println!(
@@ -201,17 +205,19 @@ pub async fn run() -> anyhow::Result<()> {
                     report,
                 },
         } => {
+            // One instant for the whole command (see `CreateUser`): the seeded rows and every
+            // imported volunteer carry the same time.
+            let now = SystemClock.now();
             let conn = db::connect(&settings).await?;
             db::migrate(&conn).await?;
-            crate::seed::ensure_defaults(&conn, &settings).await?;
+            crate::seed::ensure_defaults(&conn, &settings, now).await?;
             let rows = import::read_file(&file)?;
             let bar = Bar(indicatif::ProgressBar::new(rows.len() as u64).with_style(
                 indicatif::ProgressStyle::with_template(
                     "{bar:40} {pos}/{len} 行  {elapsed_precise}",
                 )?,
             ));
-            let result =
-                import::import_volunteers(&conn, &rows, strict, chrono::Utc::now(), &bar).await?;
+            let result = import::import_volunteers(&conn, &rows, strict, now, &bar).await?;
             bar.0.finish_and_clear();
             for r in &result.rejected {
                 println!(

@@ -5,6 +5,9 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -119,6 +122,25 @@ pub fn keyset_page<R, T>(
     view: impl FnMut(R) -> T,
 ) -> Paged<T> {
     Paged::from_rows(rows, limit, |r| encode_cursor(id_of(r)), view)
+}
+
+/// The rows of one page of `query`, newest first by its time-ordered `id` column: those
+/// after `page`'s cursor, one more than the page holds (for [`keyset_page`]).
+pub async fn newest_first<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    query: Select<E>,
+    id: E::Column,
+    page: &Page,
+) -> ApiResult<Vec<E::Model>> {
+    let query = match &page.cursor {
+        Some(cursor) => query.filter(id.lt(decode_cursor(cursor)?)),
+        None => query,
+    };
+    Ok(query
+        .order_by_desc(id)
+        .limit(page.limit + 1)
+        .all(db)
+        .await?)
 }
 
 fn bad_cursor() -> ApiError {

@@ -4,6 +4,7 @@
 //! own with `KEPU_DATA_FILE`.
 
 use anyhow::Context;
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
     TransactionTrait,
@@ -103,17 +104,19 @@ pub struct StationData {
 }
 
 /// Loads reference data when the database has none, and creates `admin` when missing.
-/// Returns the generated admin password when one had to be made up.
+/// Returns the generated admin password when one had to be made up. Every row it creates is
+/// stamped `now`: the instant of the start-up or command that seeds, from the caller's clock.
 pub async fn ensure_defaults(
     db: &DatabaseConnection,
     settings: &Settings,
+    now: DateTime<Utc>,
 ) -> anyhow::Result<Option<String>> {
     if settings.load_defaults && townships::Entity::find().count(db).await? == 0 {
         let text = data_text(settings)?;
         let data: ReferenceData =
             toml::from_str(&text).context("parsing the reference data file")?;
         let txn = db.begin().await?;
-        load(&txn, &data).await?;
+        load(&txn, &data, now).await?;
         txn.commit().await?;
         tracing::info!(
             townships = data.townships.len(),
@@ -122,7 +125,7 @@ pub async fn ensure_defaults(
             "loaded reference data"
         );
     }
-    ensure_admin(db, settings).await
+    ensure_admin(db, settings, now).await
 }
 
 /// The text of the deployment's data file.
@@ -146,8 +149,11 @@ pub fn association_name(settings: &Settings) -> String {
     format!("{name}科学技术协会")
 }
 
-async fn load(db: &impl ConnectionTrait, data: &ReferenceData) -> anyhow::Result<()> {
-    let now = chrono::Utc::now();
+async fn load(
+    db: &impl ConnectionTrait,
+    data: &ReferenceData,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
     for (i, t) in data.townships.iter().enumerate() {
         townships::Entity::insert(townships::ActiveModel {
             code: Set(t.code.clone()),
@@ -231,6 +237,7 @@ async fn load(db: &impl ConnectionTrait, data: &ReferenceData) -> anyhow::Result
 async fn ensure_admin(
     db: &DatabaseConnection,
     settings: &Settings,
+    now: DateTime<Utc>,
 ) -> anyhow::Result<Option<String>> {
     use sea_orm::{ColumnTrait, QueryFilter};
     let exists = users::Entity::find()
@@ -263,7 +270,7 @@ async fn ensure_admin(
         active: Set(true),
         notify_non_urgent: Set(true),
         must_change_password: Set(false),
-        created_at: Set(chrono::Utc::now()),
+        created_at: Set(now),
     })
     .exec(db)
     .await?;

@@ -44,7 +44,7 @@ impl Application {
         crate::service::stats::ensure_built(&db)
             .await
             .map_err(|e| anyhow::anyhow!("building the running totals: {e}"))?;
-        if let Some(password) = seed::ensure_defaults(&db, &settings).await? {
+        if let Some(password) = seed::ensure_defaults(&db, &settings, clock.now()).await? {
             // Printed once, on the first start, so the operator can sign in.
             println!(
                 "\n  First login: username `admin`, password `{password}`\n  (set KEPU_ADMIN_PASSWORD to choose it)\n"

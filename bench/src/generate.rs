@@ -92,8 +92,13 @@ fn pick(expr: &str, values: &[String]) -> String {
     format!("CASE ({expr}) % {}{arms} END", values.len())
 }
 
-/// Generates unless the database already holds at least that many volunteers.
-pub async fn generate(db: &DatabaseConnection, scale: Scale) -> anyhow::Result<()> {
+/// Generates unless the database already holds at least that many volunteers. Rows written
+/// from Rust are stamped `now`; bulk SQL uses the database's own clock.
+pub async fn generate(
+    db: &DatabaseConnection,
+    scale: Scale,
+    now: sea_orm::prelude::DateTimeUtc,
+) -> anyhow::Result<()> {
     let d = Dialect(db.get_database_backend());
     let existing = volunteers::Entity::find()
         .filter(volunteers::Column::Phone.like("15%"))
@@ -155,7 +160,7 @@ pub async fn generate(db: &DatabaseConnection, scale: Scale) -> anyhow::Result<(
         department_id: Set(None),
         theme_codes: Set("[]".into()),
         active: Set(true),
-        created_at: Set(chrono_now()),
+        created_at: Set(now),
     })
     .exec_without_returning(db)
     .await?;
@@ -277,8 +282,4 @@ pub async fn generate(db: &DatabaseConnection, scale: Scale) -> anyhow::Result<(
 /// Fresh planner statistics, so the measured plans are the ones a maintained database gets.
 async fn analyze(db: &DatabaseConnection) -> anyhow::Result<()> {
     exec(db, "ANALYZE".into()).await.map(|_| ())
-}
-
-fn chrono_now() -> sea_orm::prelude::DateTimeUtc {
-    sea_orm::prelude::DateTimeUtc::from(std::time::SystemTime::now())
 }

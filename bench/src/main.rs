@@ -22,6 +22,7 @@ use clap::{Parser, Subcommand};
 use futures::future::join_all;
 use kepu_api::config::Settings;
 use kepu_api::startup::Application;
+use kepu_api::state::{Clock, SystemClock};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -208,8 +209,10 @@ async fn stats(
     settings.max_connections = 20;
     let db = kepu_api::db::connect(&settings).await?;
     kepu_api::db::migrate(&db).await?;
-    kepu_api::seed::ensure_defaults(&db, &settings).await?;
-    generate::generate(&db, scale).await?;
+    // One instant for the data this run writes, from the system clock (a one-shot tool).
+    let now = SystemClock.now();
+    kepu_api::seed::ensure_defaults(&db, &settings, now).await?;
+    generate::generate(&db, scale, now).await?;
     db.close().await.ok();
 
     let app = Application::build(settings.clone()).await?;

@@ -99,7 +99,7 @@ pub async fn create_user(
             volunteer_id,
         })
     })?;
-    Ok(HttpResponse::Created().json(svc::create_user(&state.db, new).await?))
+    Ok(HttpResponse::Created().json(svc::create_user(&state.db, new, state.now()).await?))
 }
 
 /// A volunteer's registration.

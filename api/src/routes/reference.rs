@@ -84,7 +84,7 @@ pub async fn create_village(
         .and_then(|r| p.check("name", r));
     let name = p.finish(|| name)?;
     Ok(HttpResponse::Created()
-        .json(svc::create_village(&state.db, &path, name.into_inner()).await?))
+        .json(svc::create_village(&state.db, &path, name.into_inner(), state.now()).await?))
 }
 
 /// A new station.
@@ -125,7 +125,14 @@ pub async fn create_station(
         }
     }
     let (name, townships) = p.finish(|| Some((name?, townships?)))?;
-    let view = svc::create_station(&state.db, name.into_inner(), townships, villages).await?;
+    let view = svc::create_station(
+        &state.db,
+        name.into_inner(),
+        townships,
+        villages,
+        state.now(),
+    )
+    .await?;
     Ok(HttpResponse::Created().json(view))
 }
 
@@ -164,6 +171,7 @@ pub async fn create_department(
         &state.db,
         name.into_inner(),
         code.map(|c| c.as_ref().to_owned()),
+        state.now(),
     )
     .await?;
     Ok(HttpResponse::Created().json(view))
@@ -205,6 +213,7 @@ pub async fn create_team(
         name.into_inner(),
         department,
         b.theme_codes.unwrap_or_default(),
+        state.now(),
     )
     .await?;
     Ok(HttpResponse::Created().json(view))

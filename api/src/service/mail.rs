@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::entity::notifications;
 use crate::error::{ApiError, ApiResult};
 use crate::notify::outbox::{PARKED, PENDING};
-use crate::paging::{Page, Paged, decode_cursor, keyset_page};
+use crate::paging::{Page, Paged, keyset_page};
 
 /// A message as administrators see it.
 #[derive(Debug, Serialize, ToSchema)]
@@ -76,14 +76,7 @@ pub async fn list(
     if let Some(order_id) = order_id {
         q = q.filter(notifications::Column::OrderId.eq(order_id));
     }
-    if let Some(cursor) = &page.cursor {
-        q = q.filter(notifications::Column::Id.lt(decode_cursor(cursor)?));
-    }
-    let rows = q
-        .order_by_desc(notifications::Column::Id)
-        .limit(page.limit + 1)
-        .all(db)
-        .await?;
+    let rows = crate::paging::newest_first(db, q, notifications::Column::Id, page).await?;
     Ok(keyset_page(
         rows,
         page.limit,

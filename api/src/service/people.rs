@@ -6,8 +6,7 @@ use kepu_domain::stats::Deltas;
 use kepu_domain::volunteer::{Review, VolunteerState};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -46,7 +45,11 @@ pub struct NewUser {
 }
 
 /// Creates an account; the scope its role needs must exist (422 otherwise).
-pub async fn create_user(db: &DatabaseConnection, new: NewUser) -> ApiResult<UserView> {
+pub async fn create_user(
+    db: &DatabaseConnection,
+    new: NewUser,
+    now: DateTime<Utc>,
+) -> ApiResult<UserView> {
     let mut problems = Problems::new();
     let needed: (&str, Option<Uuid>) = match new.role {
         Role::AssociationAdmin => ("", None),
@@ -92,7 +95,7 @@ pub async fn create_user(db: &DatabaseConnection, new: NewUser) -> ApiResult<Use
         active: Set(true),
         notify_non_urgent: Set(true),
         must_change_password: Set(false),
-        created_at: Set(Utc::now()),
+        created_at: Set(now),
     };
     match users::Entity::insert(row).exec_with_returning(db).await {
         Ok(model) => UserView::try_from(model),
@@ -334,14 +337,7 @@ pub async fn list_volunteers(
     if let Some(state) = state {
         q = q.filter(volunteers::Column::State.eq(state.as_str()));
     }
-    if let Some(cursor) = &page.cursor {
-        q = q.filter(volunteers::Column::Id.lt(crate::paging::decode_cursor(cursor)?));
-    }
-    let rows = q
-        .order_by_desc(volunteers::Column::Id)
-        .limit(page.limit + 1)
-        .all(db)
-        .await?;
+    let rows = crate::paging::newest_first(db, q, volunteers::Column::Id, page).await?;
     Ok(crate::paging::keyset_page(
         rows,
         page.limit,

@@ -1,5 +1,6 @@
 //! Reference data: townships and villages, themes, target groups, stations, departments, teams.
 
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
     TransactionTrait,
@@ -230,6 +231,7 @@ pub async fn create_village(
     db: &DatabaseConnection,
     township: &str,
     name: String,
+    now: DateTime<Utc>,
 ) -> ApiResult<VillageView> {
     if townships::Entity::find_by_id(township.to_owned())
         .one(db)
@@ -243,7 +245,7 @@ pub async fn create_village(
         id: Set(id),
         township_code: Set(township.to_owned()),
         name: Set(name.clone()),
-        created_at: Set(chrono::Utc::now()),
+        created_at: Set(now),
     })
     .exec_without_returning(db)
     .await;
@@ -267,6 +269,7 @@ pub async fn create_station(
     name: String,
     township_codes: Vec<String>,
     village_ids: Vec<Uuid>,
+    now: DateTime<Utc>,
 ) -> ApiResult<StationView> {
     let mut problems = Problems::new();
     let unique: HashSet<&String> = township_codes.iter().collect();
@@ -293,7 +296,7 @@ pub async fn create_station(
         id: Set(id),
         name: Set(name),
         is_fallback: Set(is_fallback),
-        created_at: Set(chrono::Utc::now()),
+        created_at: Set(now),
     })
     .exec_without_returning(&txn)
     .await?;
@@ -331,6 +334,7 @@ pub async fn create_department(
     db: &DatabaseConnection,
     name: String,
     code: Option<String>,
+    now: DateTime<Utc>,
 ) -> ApiResult<DepartmentView> {
     let row = departments::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -338,7 +342,7 @@ pub async fn create_department(
         name: Set(name),
         name_en: Set(None),
         lead_themes: Set("[]".into()),
-        created_at: Set(chrono::Utc::now()),
+        created_at: Set(now),
     };
     match departments::Entity::insert(row)
         .exec_with_returning(db)
@@ -358,6 +362,7 @@ pub async fn create_team(
     name: String,
     department_id: Option<Uuid>,
     theme_codes: Vec<String>,
+    now: DateTime<Utc>,
 ) -> ApiResult<TeamView> {
     let mut problems = Problems::new();
     if let Some(d) = department_id
@@ -380,7 +385,7 @@ pub async fn create_team(
         department_id: Set(department_id),
         theme_codes: Set(serde_json::to_string(&theme_codes).map_err(anyhow::Error::from)?),
         active: Set(true),
-        created_at: Set(chrono::Utc::now()),
+        created_at: Set(now),
     };
     Ok(teams::Entity::insert(row)
         .exec_with_returning(db)

@@ -6,8 +6,7 @@ use chrono::{DateTime, Utc};
 use kepu_domain::Role;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -70,14 +69,7 @@ pub async fn list(
                 ),
         );
     }
-    if let Some(cursor) = &page.cursor {
-        q = q.filter(users::Column::Id.lt(crate::paging::decode_cursor(cursor)?));
-    }
-    let rows = q
-        .order_by_desc(users::Column::Id)
-        .limit(page.limit + 1)
-        .all(db)
-        .await?;
+    let rows = crate::paging::newest_first(db, q, users::Column::Id, page).await?;
     let page = crate::paging::keyset_page(rows, page.limit, |u| u.id, UserView::try_from);
     Ok(Paged {
         items: page.items.into_iter().collect::<ApiResult<Vec<_>>>()?,

@@ -12,9 +12,7 @@ use super::read::VisibleOrder;
 use super::view::OrderView;
 use crate::entity::orders;
 use crate::error::{ApiError, ApiResult};
-use crate::paging::{
-    Page, Paged, decode_cursor, decode_time_cursor, encode_time_cursor, keyset_page,
-};
+use crate::paging::{Page, Paged, decode_time_cursor, encode_time_cursor, keyset_page};
 
 /// Filters of the order list.
 #[derive(Clone, Debug, Default)]
@@ -138,14 +136,7 @@ pub async fn list(
         );
         return collect(page);
     }
-    if let Some(cursor) = &page.cursor {
-        query = query.filter(orders::Column::Id.lt(decode_cursor(cursor)?));
-    }
-    let rows = query
-        .order_by_desc(orders::Column::Id)
-        .limit(page.limit + 1)
-        .all(db)
-        .await?;
+    let rows = crate::paging::newest_first(db, query, orders::Column::Id, page).await?;
     collect(keyset_page(rows, page.limit, |r| r.id, view))
 }
 

@@ -1,0 +1,103 @@
+//! The association's figures: running totals kept in the transaction of every change that moves
+//! them (`stat_totals`, `volunteer_years`, the volunteers' own sums), read without touching the
+//! ledger, and recomputed from the ledger to prove there is no drift.
+
+mod read;
+mod verify;
+
+use chrono::Datelike;
+use kepu_domain::stats::{Deltas, TotalKey, activity_change};
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{ConnectionTrait, EntityTrait, Set};
+
+use crate::entity::{stat_totals, volunteer_years, volunteers};
+use crate::error::ApiResult;
+
+pub use read::{
+    IndicatorFigure, IndicatorStats, TownshipFigures, VolunteerStats, indicator_stats,
+    volunteer_stats,
+};
+pub use verify::{Drift, ensure_built, rebuild, recompute, verify};
+
+/// Adds `deltas` to the counters, inside the caller's transaction. Keys come sorted, so
+/// concurrent transactions lock counter rows in one order.
+pub async fn apply(db: &impl ConnectionTrait, deltas: &Deltas) -> ApiResult<()> {
+    for (key, n) in deltas.iter() {
+        stat_totals::Entity::insert(row(key, n))
+            .on_conflict(
+                OnConflict::columns([
+                    stat_totals::Column::Metric,
+                    stat_totals::Column::TownshipCode,
+                    stat_totals::Column::Year,
+                    stat_totals::Column::ThemeCode,
+                    stat_totals::Column::TargetGroupCode,
+                ])
+                .value(
+                    stat_totals::Column::Value,
+                    Expr::cust("stat_totals.value + excluded.value"),
+                )
+                .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
+fn row(key: &TotalKey, value: i64) -> stat_totals::ActiveModel {
+    stat_totals::ActiveModel {
+        metric: Set(key.metric.as_str().to_owned()),
+        township_code: Set(key.township.clone()),
+        year: Set(key.year),
+        theme_code: Set(key.theme.clone()),
+        target_group_code: Set(key.target_group.clone()),
+        value: Set(value),
+    }
+}
+
+/// Moves a volunteer's confirmed hours served in `year` by `halves` (negative for a reversal)
+/// and records what that changes: their year row, the hours counters and, when the year's sum
+/// crosses zero, the active-volunteer counter.
+pub async fn confirmed_hours_moved(
+    db: &impl ConnectionTrait,
+    volunteer: &volunteers::Model,
+    year: i32,
+    halves: i64,
+    deltas: &mut Deltas,
+) -> ApiResult<()> {
+    volunteer_years::Entity::insert(volunteer_years::ActiveModel {
+        volunteer_id: Set(volunteer.id),
+        year: Set(year),
+        confirmed_halves: Set(halves),
+    })
+    .on_conflict(
+        OnConflict::columns([
+            volunteer_years::Column::VolunteerId,
+            volunteer_years::Column::Year,
+        ])
+        .value(
+            volunteer_years::Column::ConfirmedHalves,
+            Expr::cust("volunteer_years.confirmed_halves + excluded.confirmed_halves"),
+        )
+        .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    // The upsert holds the row, so this read sees the sum it produced.
+    let after = volunteer_years::Entity::find_by_id((volunteer.id, year))
+        .one(db)
+        .await?
+        .map_or(0, |row| row.confirmed_halves);
+    deltas.confirmed(&volunteer.township_code, year, halves);
+    deltas.active(
+        &volunteer.township_code,
+        year,
+        activity_change(after - halves, after),
+    );
+    Ok(())
+}
+
+/// The year a date falls in (the counters' year).
+pub fn year(date: chrono::NaiveDate) -> i32 {
+    date.year()
+}
