@@ -1,6 +1,10 @@
 //! sea-orm entities, one module per table. Only the service layer uses them; handlers see
 //! domain types and response DTOs.
 
+pub mod activities;
+pub mod activity_signups;
+pub mod calendar_tokens;
+
 /// Reference: a township (苏木镇).
 pub mod townships {
     use sea_orm::entity::prelude::*;
@@ -529,6 +533,8 @@ pub mod service_records {
         pub decided_by: Option<Uuid>,
         /// Column `decided_at`.
         pub decided_at: Option<DateTimeUtc>,
+        /// Column `source`: `attendance` (hours from check-in) or `manual` (typed).
+        pub source: String,
     }
 
     /// No relations are navigated through the ORM; queries join explicitly.

@@ -45,6 +45,8 @@ pub struct RecordView {
     pub state: String,
     /// `service`, or `reversal` for a correction.
     pub kind: String,
+    /// Where the hours came from: `attendance` (check-in and check-out) or `manual` (typed).
+    pub source: String,
     /// For a reversal: the record it corrects.
     pub reverses_id: Option<Uuid>,
     /// Reason of a dispute or a reversal.
@@ -68,6 +70,7 @@ impl From<service_records::Model> for RecordView {
             served_on: r.served_on,
             state: r.state,
             kind: r.kind,
+            source: r.source,
             reverses_id: r.reverses_id,
             reason: r.reason,
             decided_by: r.decided_by,
@@ -190,6 +193,8 @@ pub struct Completion<'a> {
     pub attendees: i32,
     /// Hours per volunteer.
     pub hours: &'a [(Uuid, Hours)],
+    /// Where the hours came from: attendance, or typed by the leader.
+    pub source: kepu_domain::activity::Source,
 }
 
 /// Files a completion inside the action's transaction: `pending` records with their audit
@@ -235,6 +240,7 @@ pub async fn file_completion(
             state: Set(RecordState::Pending.as_str().into()),
             created_at: Set(now),
             kind: Set(RecordKind::Service.as_str().into()),
+            source: Set(c.source.as_str().into()),
             reverses_id: Set(None),
             reason: Set(None),
             decided_by: Set(None),
@@ -483,6 +489,8 @@ pub async fn decide(
                 state: Set(RecordState::Confirmed.as_str().into()),
                 created_at: Set(now),
                 kind: Set(RecordKind::Reversal.as_str().into()),
+                // A correction is typed by the association, whatever the record it corrects.
+                source: Set(kepu_domain::activity::Source::Manual.as_str().into()),
                 reverses_id: Set(Some(id)),
                 reason: Set(Some(reason.clone())),
                 decided_by: Set(acting.user_id),
