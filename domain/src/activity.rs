@@ -282,7 +282,9 @@ mod tests {
     use chrono::TimeZone;
 
     fn at(h: u32, m: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 12, 10, h, m, 0).single().expect("a time")
+        Utc.with_ymd_and_hms(2026, 12, 10, h, m, 0)
+            .single()
+            .expect("a time")
     }
 
     fn input(starts: DateTime<Utc>, ends: DateTime<Utc>) -> ScheduleInput<'static> {
@@ -325,9 +327,15 @@ mod tests {
     #[test]
     fn a_schedule_is_at_most_a_day_and_not_over() {
         let long = input(at(2, 0), at(2, 0) + Duration::hours(25));
-        assert_eq!(Schedule::check(long, at(1, 0)).expect_err("long")[0].field, "ends_at");
+        assert_eq!(
+            Schedule::check(long, at(1, 0)).expect_err("long")[0].field,
+            "ends_at"
+        );
         let over = input(at(2, 0), at(4, 0));
-        assert_eq!(Schedule::check(over, at(5, 0)).expect_err("over")[0].field, "ends_at");
+        assert_eq!(
+            Schedule::check(over, at(5, 0)).expect_err("over")[0].field,
+            "ends_at"
+        );
     }
 
     #[test]
@@ -343,8 +351,14 @@ mod tests {
 
     #[test]
     fn codes_are_six_digits() {
-        assert_eq!(CheckInCode::parse(" 012 345 ").expect("ok").as_str(), "012345");
-        assert_eq!(CheckInCode::parse("012-345").expect("ok").as_str(), "012345");
+        assert_eq!(
+            CheckInCode::parse(" 012 345 ").expect("ok").as_str(),
+            "012345"
+        );
+        assert_eq!(
+            CheckInCode::parse("012-345").expect("ok").as_str(),
+            "012345"
+        );
         assert!(CheckInCode::parse("12345").is_err());
         assert!(CheckInCode::parse("1234567").is_err());
         assert!(CheckInCode::parse("12345a").is_err());
@@ -397,7 +411,11 @@ mod tests {
 
     #[test]
     fn states_and_sources_round_trip() {
-        for s in [SignupState::SignedUp, SignupState::Waitlisted, SignupState::Withdrawn] {
+        for s in [
+            SignupState::SignedUp,
+            SignupState::Waitlisted,
+            SignupState::Withdrawn,
+        ] {
             assert_eq!(s.as_str().parse::<SignupState>(), Ok(s));
         }
         assert!("x".parse::<SignupState>().is_err());

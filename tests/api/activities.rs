@@ -275,7 +275,15 @@ async fn sign_ups_stay_within_the_slots_when_they_race_withdrawals() {
     let cast = Cast::new(&app).await;
     let order = cast.claimed_with(&app, json!({})).await;
     let volunteers = join_all((0..30).map(|_| volunteer(&app, &cast.team_id))).await;
-    schedule(&app, &order, &cast.leader, app.state.now() + Duration::days(2), 2, 5).await;
+    schedule(
+        &app,
+        &order,
+        &cast.leader,
+        app.state.now() + Duration::days(2),
+        2,
+        5,
+    )
+    .await;
     for (_, token) in &volunteers[..10] {
         signup(&app, &order, token).await.expect(201);
     }
@@ -312,10 +320,14 @@ async fn check_in_codes_expire_are_replaced_lock_out_and_keep_to_the_window() {
     signup(&app, &order, &b).await.expect(201);
 
     // No code issued yet: any code is wrong.
-    let none = punch(&app, &order, "check-in", &a, "123456").await.expect(422);
+    let none = punch(&app, &order, "check-in", &a, "123456")
+        .await
+        .expect(422);
     assert_eq!(none["errors"][0]["field"], "code");
     // A malformed code is a 422 too, and the body lists the field.
-    let bad = punch(&app, &order, "check-in", &a, "12ab").await.expect(422);
+    let bad = punch(&app, &order, "check-in", &a, "12ab")
+        .await
+        .expect(422);
     assert_eq!(bad["errors"][0]["field"], "code");
 
     let issued = app
@@ -332,12 +344,9 @@ async fn check_in_codes_expire_are_replaced_lock_out_and_keep_to_the_window() {
     let expires: DateTime<Utc> = issued["expires_at"].as_str().unwrap().parse().unwrap();
     let valid_for = expires - app.state.now();
     assert!(valid_for > Duration::minutes(9) && valid_for <= Duration::minutes(10));
-    assert!(
-        issued["check_in_url"]
-            .as_str()
-            .unwrap()
-            .ends_with(&format!("/console/activities/{order}/check-in?code={first}"))
-    );
+    assert!(issued["check_in_url"].as_str().unwrap().ends_with(&format!(
+        "/console/activities/{order}/check-in?code={first}"
+    )));
 
     // Only volunteers holding a slot check in.
     let not_signed = punch(&app, &order, "check-in", &outsider, &first)
@@ -346,7 +355,9 @@ async fn check_in_codes_expire_are_replaced_lock_out_and_keep_to_the_window() {
     assert_eq!(not_signed["code"], "activity.not_signed_up");
     assert_eq!(not_signed["current_state"], "none");
     // Checking out before checking in is a conflict.
-    let early_out = punch(&app, &order, "check-out", &a, &first).await.expect(409);
+    let early_out = punch(&app, &order, "check-out", &a, &first)
+        .await
+        .expect(409);
     assert_eq!(early_out["code"], "activity.not_checked_in");
 
     // A new code replaces the old one.
@@ -354,28 +365,44 @@ async fn check_in_codes_expire_are_replaced_lock_out_and_keep_to_the_window() {
     while second == first {
         second = code(&app, &order, &cast.leader).await;
     }
-    punch(&app, &order, "check-in", &a, &first).await.expect(422);
-    let checked = punch(&app, &order, "check-in", &a, &second).await.expect(200);
+    punch(&app, &order, "check-in", &a, &first)
+        .await
+        .expect(422);
+    let checked = punch(&app, &order, "check-in", &a, &second)
+        .await
+        .expect(200);
     assert_eq!(checked["volunteer_id"], a_id.as_str());
     assert_eq!(checked["source"], "attendance");
     let at = checked["checked_in_at"].clone();
     assert!(at.is_string());
     // Checking in again keeps the first time.
-    let again = punch(&app, &order, "check-in", &a, &second).await.expect(200);
+    let again = punch(&app, &order, "check-in", &a, &second)
+        .await
+        .expect(200);
     assert_eq!(again["checked_in_at"], at);
 
     // Ten minutes on, the code has expired: a wrong code, counted.
     app.clock.advance(Duration::minutes(11));
-    let expired = punch(&app, &order, "check-in", &b, &second).await.expect(422);
+    let expired = punch(&app, &order, "check-in", &b, &second)
+        .await
+        .expect(422);
     assert_eq!(expired["errors"][0]["field"], "code");
     // Three more wrong codes are 422, the fifth in a row locks out.
-    let wrong = if second == "000000" { "000001" } else { "000000" };
+    let wrong = if second == "000000" {
+        "000001"
+    } else {
+        "000000"
+    };
     for _ in 0..3 {
         punch(&app, &order, "check-in", &b, wrong).await.expect(422);
     }
     let locked = punch(&app, &order, "check-in", &b, wrong).await;
     assert_eq!(locked.status.as_u16(), 429, "{}", locked.body);
-    let retry: i64 = locked.headers["retry-after"].to_str().unwrap().parse().unwrap();
+    let retry: i64 = locked.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((590..=600).contains(&retry), "{retry}");
     // Even the right code waits out the lock.
     let fresh = code(&app, &order, &cast.leader).await;
@@ -383,25 +410,41 @@ async fn check_in_codes_expire_are_replaced_lock_out_and_keep_to_the_window() {
     assert_eq!(still.status.as_u16(), 429);
     app.clock.advance(Duration::minutes(10));
     let fresh = code(&app, &order, &cast.leader).await;
-    punch(&app, &order, "check-in", &b, &fresh).await.expect(200);
+    punch(&app, &order, "check-in", &b, &fresh)
+        .await
+        .expect(200);
 
     // A member's wrong codes do not count against another: `a` checks out at once.
-    let out = punch(&app, &order, "check-out", &a, &fresh).await.expect(200);
+    let out = punch(&app, &order, "check-out", &a, &fresh)
+        .await
+        .expect(200);
     assert!(out["checked_out_at"].is_string());
 
     // Past the window (ends_at + 2 h) nothing is accepted.
     app.clock.advance(Duration::hours(5));
     let fresh = code(&app, &order, &cast.leader).await;
-    let closed = punch(&app, &order, "check-out", &b, &fresh).await.expect(409);
+    let closed = punch(&app, &order, "check-out", &b, &fresh)
+        .await
+        .expect(409);
     assert_eq!(closed["code"], "activity.closed");
     assert_eq!(closed["current_state"], "closed");
 
     // Before it opens (starts_at − 1 h) neither.
     let later = cast.claimed_with(&app, json!({})).await;
-    schedule(&app, &later, &cast.leader, app.state.now() + Duration::hours(3), 1, 5).await;
+    schedule(
+        &app,
+        &later,
+        &cast.leader,
+        app.state.now() + Duration::hours(3),
+        1,
+        5,
+    )
+    .await;
     signup(&app, &later, &a).await.expect(201);
     let fresh = code(&app, &later, &cast.leader).await;
-    let not_open = punch(&app, &later, "check-in", &a, &fresh).await.expect(409);
+    let not_open = punch(&app, &later, "check-in", &a, &fresh)
+        .await
+        .expect(409);
     assert_eq!(not_open["code"], "activity.closed");
     assert_eq!(not_open["current_state"], "not_open");
 }
@@ -464,7 +507,8 @@ async fn hours_come_from_attendance_rounded_down_within_the_activity_and_the_day
     assert_eq!(fields, ["volunteer_id", "checked_in_at"]);
 
     // v2 forgets to check out. The sweeper leaves them alone while check-out is still open …
-    app.clock.advance(ends + Duration::hours(1) - app.state.now());
+    app.clock
+        .advance(ends + Duration::hours(1) - app.state.now());
     let report = sweep(&app.state, app.state.now()).await.unwrap();
     assert_eq!(report.check_outs_closed, 0);
     // … and closes the check-out at the end, flagged, once the window has passed.
@@ -473,7 +517,10 @@ async fn hours_come_from_attendance_rounded_down_within_the_activity_and_the_day
     assert_eq!(report.check_outs_closed, 1);
     let second = app.second_instance().await;
     assert_eq!(
-        sweep(&second, second.now()).await.unwrap().check_outs_closed,
+        sweep(&second, second.now())
+            .await
+            .unwrap()
+            .check_outs_closed,
         0
     );
     let view = activity(&app, &order, &cast.leader).await;
@@ -600,11 +647,17 @@ async fn the_reminder_goes_out_once_a_day_before_and_a_reschedule_is_mailed() {
     let starts = app.state.now() + Duration::hours(30);
     schedule(&app, &order, &cast.leader, starts, 2, 1).await;
     signup(&app, &order, &t1).await.expect(201);
-    assert_eq!(signup(&app, &order, &t2).await.expect(201)["state"], "waitlisted");
+    assert_eq!(
+        signup(&app, &order, &t2).await.expect(201)["state"],
+        "waitlisted"
+    );
 
     // Thirty hours ahead nothing is due.
     assert_eq!(
-        sweep(&app.state, app.state.now()).await.unwrap().reminders_sent,
+        sweep(&app.state, app.state.now())
+            .await
+            .unwrap()
+            .reminders_sent,
         0
     );
     // Moving it tells the signed-up volunteer (not the waitlisted one).
@@ -612,11 +665,22 @@ async fn the_reminder_goes_out_once_a_day_before_and_a_reschedule_is_mailed() {
     schedule(&app, &order, &cast.leader, moved, 2, 1).await;
     deliver_due(&app.state, app.state.now()).await.unwrap();
     let mails = activity_mails(&smtp);
-    assert_eq!(mails.len(), 1, "{:?}", mails.iter().map(|m| m.subject()).collect::<Vec<_>>());
-    assert!(mails[0].subject().contains("有变"), "{}", mails[0].subject());
+    assert_eq!(
+        mails.len(),
+        1,
+        "{:?}",
+        mails.iter().map(|m| m.subject()).collect::<Vec<_>>()
+    );
+    assert!(
+        mails[0].subject().contains("有变"),
+        "{}",
+        mails[0].subject()
+    );
     let local = moved.with_timezone(&chrono_tz_shanghai());
     assert!(
-        mails[0].text().contains(&local.format("%Y-%m-%d %H:%M").to_string()),
+        mails[0]
+            .text()
+            .contains(&local.format("%Y-%m-%d %H:%M").to_string()),
         "{}",
         mails[0].text()
     );
@@ -628,7 +692,10 @@ async fn the_reminder_goes_out_once_a_day_before_and_a_reschedule_is_mailed() {
     let (a, b) = tokio::join!(sweep(&app.state, now), sweep(&second, now));
     assert_eq!(a.unwrap().reminders_sent + b.unwrap().reminders_sent, 1);
     assert_eq!(
-        sweep(&app.state, app.state.now()).await.unwrap().reminders_sent,
+        sweep(&app.state, app.state.now())
+            .await
+            .unwrap()
+            .reminders_sent,
         0
     );
     deliver_due(&app.state, app.state.now()).await.unwrap();
@@ -753,9 +820,12 @@ async fn scheduling_lists_every_bad_field_and_needs_a_claimed_order() {
         .expect(400);
     assert_eq!(types["code"], "request.invalid_types");
     // Nothing was scheduled.
-    app.get(&format!("/api/v1/orders/{order}/activity"), Some(&cast.leader))
-        .await
-        .expect(404);
+    app.get(
+        &format!("/api/v1/orders/{order}/activity"),
+        Some(&cast.leader),
+    )
+    .await
+    .expect(404);
 
     let (done, _) = cast.order_in(&app, "completed").await;
     let closed = put_activity(
@@ -769,4 +839,216 @@ async fn scheduling_lists_every_bad_field_and_needs_a_claimed_order() {
     .expect(409);
     assert_eq!(closed["code"], "activity.order_not_claimed");
     assert_eq!(closed["current_state"], "completed");
+}
+
+/// The callers of the permission matrix, in column order.
+const CALLERS: [&str; 12] = [
+    "anonymous",
+    "resident",
+    "other resident",
+    "station",
+    "other station",
+    "department",
+    "other department",
+    "leader",
+    "other leader",
+    "member",
+    "volunteer",
+    "admin",
+];
+
+/// Every activity endpoint × every kind of caller, in and out of scope: 401 without a user's
+/// credentials (a resident token is not one), 404 outside the scope (other stations,
+/// departments, teams, volunteers not in the claiming team), 403 in scope without the right,
+/// 2xx for those it is for.
+#[tokio::test]
+async fn activity_permission_matrix() {
+    let app = spawn_app().await;
+    let cast = Cast::new(&app).await;
+    let (order, resident) = cast.order_in(&app, "claimed").await;
+    let stranger = app.submit().await["resident_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let balagong = app.get("/api/v1/stations", None).await.expect(200)["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["township_codes"] == json!(["balagong"]))
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let other_station = app
+        .user("station_staff", Some(("station_id", &balagong)))
+        .await;
+    let kexie = app.find_id("departments", "code", "kexie").await;
+    let other_department = app
+        .user("department_staff", Some(("department_id", &kexie)))
+        .await;
+    let (other_team, other_leader) = app.team().await;
+    let (_, member) = volunteer(&app, &cast.team_id).await;
+    let (member2_id, _) = volunteer(&app, &cast.team_id).await;
+    let (_, member3) = volunteer(&app, &cast.team_id).await;
+    let (_, outsider) = volunteer(&app, &other_team).await;
+    let admin = app.admin().await;
+    let auth = |who: &str, member: &str| -> Option<String> {
+        let b = |t: &str| Some(format!("Bearer {t}"));
+        match who {
+            "anonymous" => None,
+            "resident" => Some(format!("Resident {resident}")),
+            "other resident" => Some(format!("Resident {stranger}")),
+            "station" => b(&cast.station),
+            "other station" => b(&other_station),
+            "department" => b(&cast.department),
+            "other department" => b(&other_department),
+            "leader" => b(&cast.leader),
+            "other leader" => b(&other_leader),
+            "member" => b(member),
+            "volunteer" => b(&outsider),
+            "admin" => b(&admin),
+            other => panic!("{other}"),
+        }
+    };
+    let now = app.state.now();
+    let starts = now + Duration::minutes(30);
+    let schedule_body = json!({"starts_at": iso(starts), "ends_at": iso(starts + Duration::hours(2)),
+        "place": "西尼嘎查文化室", "slots": 10});
+    let attendance_body = json!({"volunteer_id": member2_id,
+        "checked_in_at": iso(now - Duration::minutes(20)),
+        "checked_out_at": iso(now - Duration::minutes(10))});
+    let base = format!("/api/v1/orders/{order}/activity");
+
+    // (method, path, body, the member column's token, expected per caller)
+    let mut failures = Vec::new();
+    let mut check = |row: &str, who: &str, got: u16, want: u16, body: &Value| {
+        if got != want {
+            failures.push(format!("{row} as {who}: {got}, expected {want} ({body})"));
+        }
+    };
+    let rows: Vec<(&str, Method, String, Option<Value>, &str, [u16; 12])> = vec![
+        (
+            "schedule",
+            Method::PUT,
+            base.clone(),
+            Some(schedule_body),
+            &member,
+            [401, 401, 401, 403, 404, 403, 404, 200, 404, 403, 404, 403],
+        ),
+        (
+            "read",
+            Method::GET,
+            base.clone(),
+            None,
+            &member,
+            [401, 401, 401, 200, 404, 200, 404, 200, 404, 200, 404, 200],
+        ),
+        (
+            "sign up",
+            Method::POST,
+            format!("{base}/signup"),
+            Some(json!({})),
+            &member,
+            [401, 401, 401, 403, 404, 403, 404, 403, 404, 201, 404, 403],
+        ),
+        (
+            "sign up (the withdrawer)",
+            Method::POST,
+            format!("{base}/signup"),
+            Some(json!({})),
+            &member3,
+            [401, 401, 401, 403, 404, 403, 404, 403, 404, 201, 404, 403],
+        ),
+        (
+            "withdraw",
+            Method::DELETE,
+            format!("{base}/signup"),
+            None,
+            &member3,
+            [401, 401, 401, 403, 404, 403, 404, 403, 404, 204, 404, 403],
+        ),
+        (
+            "code",
+            Method::POST,
+            format!("{base}/code"),
+            Some(json!({})),
+            &member,
+            [401, 401, 401, 403, 404, 403, 404, 200, 404, 403, 404, 403],
+        ),
+        (
+            "attendance",
+            Method::POST,
+            format!("{base}/attendance"),
+            Some(attendance_body),
+            &member,
+            [401, 401, 401, 403, 404, 403, 404, 200, 404, 403, 404, 403],
+        ),
+        (
+            "my activities",
+            Method::GET,
+            "/api/v1/me/activities".into(),
+            None,
+            &member,
+            [401, 401, 401, 403, 403, 403, 403, 403, 403, 200, 200, 403],
+        ),
+        (
+            "calendar",
+            Method::POST,
+            "/api/v1/me/calendar".into(),
+            Some(json!({})),
+            &member,
+            [401, 401, 401, 403, 403, 403, 403, 403, 403, 200, 200, 403],
+        ),
+    ];
+    let mut code_now = String::new();
+    for (name, method, path, body, member_token, expected) in &rows {
+        // Those it is for go last, so that the others meet the same state.
+        let mut order_of: Vec<usize> = (0..12).filter(|i| expected[*i] >= 400).collect();
+        order_of.extend((0..12).filter(|i| expected[*i] < 400));
+        for i in order_of {
+            let who = CALLERS[i];
+            let reply = app
+                .request(
+                    method.clone(),
+                    path,
+                    body.as_ref(),
+                    auth(who, member_token).as_deref(),
+                )
+                .await;
+            check(name, who, reply.status.as_u16(), expected[i], &reply.body);
+            if *name == "code" && reply.status == 200 {
+                code_now = reply.body["code"].as_str().unwrap().to_owned();
+            }
+        }
+    }
+    for (name, path) in [("check in", "check-in"), ("check out", "check-out")] {
+        let expected = [401, 401, 401, 403, 404, 403, 404, 403, 404, 200, 404, 403];
+        let mut order_of: Vec<usize> = (0..12).filter(|i| expected[*i] >= 400).collect();
+        order_of.push(9);
+        for i in order_of {
+            let who = CALLERS[i];
+            let reply = app
+                .request(
+                    Method::POST,
+                    &format!("{base}/{path}"),
+                    Some(&json!({"code": code_now})),
+                    auth(who, &member).as_deref(),
+                )
+                .await;
+            check(name, who, reply.status.as_u16(), expected[i], &reply.body);
+        }
+    }
+    let feed = app.get_raw("/ical/not-a-token.ics", None, None).await;
+    check(
+        "calendar feed",
+        "anyone",
+        feed.status.as_u16(),
+        404,
+        &feed.json(),
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+
+    // Every problem is application/problem+json.
+    let problem = app.get_raw(&base, Some(&other_leader), None).await;
+    assert_eq!(problem.header("content-type"), "application/problem+json");
 }

@@ -105,8 +105,12 @@ pub async fn enqueue_to_volunteer(
     rendered: &Rendered,
     now: DateTime<Utc>,
 ) -> ApiResult<usize> {
-    let recipients =
-        resolve_users(txn, &Audience::Volunteer(volunteer_id.into()), kind.is_urgent()).await?;
+    let recipients = resolve_users(
+        txn,
+        &Audience::Volunteer(volunteer_id.into()),
+        kind.is_urgent(),
+    )
+    .await?;
     for r in &recipients {
         insert(txn, r, Some(order_id), kind, rendered, now).await?;
     }

@@ -215,16 +215,17 @@ pub fn render_activity(
             "不能参加？退出报名",
         ),
     };
-    let mut lines = vec![
-        first.to_owned(),
-        when,
-        format!("地点：{}", a.place),
-    ];
+    let mut lines = vec![first.to_owned(), when, format!("地点：{}", a.place)];
     if let Some(note) = a.note {
         lines.push(format!("备注：{}", shorten(note, 200)));
     }
     lines.push(format!("需求：{}", shorten(a.description, 80)));
-    finish(format!("{subject}（{}）", fmt(a.starts_at)), lines, &link, label)
+    finish(
+        format!("{subject}（{}）", fmt(a.starts_at)),
+        lines,
+        &link,
+        label,
+    )
 }
 
 fn finish(subject: String, lines: Vec<String>, link: &str, label: &str) -> Rendered {
@@ -327,7 +328,10 @@ mod tests {
             Uuid::nil()
         )));
         assert!(r.html.contains("&lt;b&gt;嘎查"));
-        for kind in [MessageKind::ActivityRescheduled, MessageKind::ActivityPromoted] {
+        for kind in [
+            MessageKind::ActivityRescheduled,
+            MessageKind::ActivityPromoted,
+        ] {
             let r = render_activity(kind, &a, "http://x", chrono_tz::Asia::Shanghai);
             assert!(!r.text.contains("/withdraw"), "{kind:?}");
             assert!(r.text.contains("带上笔记本"));

@@ -127,8 +127,9 @@ pub async fn schedule_activity(
         Err(errors) => {
             for e in errors {
                 // Times already reported as unparsable are not reported again as missing.
-                let reported = (e.field == "starts_at" && b.starts_at.is_some() && starts_at.is_none())
-                    || (e.field == "ends_at" && !parsed_ends);
+                let reported =
+                    (e.field == "starts_at" && b.starts_at.is_some() && starts_at.is_none())
+                        || (e.field == "ends_at" && !parsed_ends);
                 if !reported {
                     p.add(e.field, e.message);
                 }
@@ -337,10 +338,7 @@ fn volunteer_of(caller: &Caller) -> ApiResult<Uuid> {
         (status = 401, description = "not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "not a volunteer", body = Problem, content_type = "application/problem+json")))]
 #[get("/me/activities")]
-pub async fn my_activities(
-    state: web::Data<AppState>,
-    caller: Caller,
-) -> ApiResult<HttpResponse> {
+pub async fn my_activities(state: web::Data<AppState>, caller: Caller) -> ApiResult<HttpResponse> {
     let volunteer = volunteer_of(&caller)?;
     Ok(HttpResponse::Ok().json(svc::mine::my_activities(&state, volunteer).await?))
 }

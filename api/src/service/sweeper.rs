@@ -18,8 +18,8 @@ use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::actors::Acting;
 use super::activities;
+use super::actors::Acting;
 use super::orders::{self, ActionInput};
 use crate::entity::{idempotency_keys, orders as order_rows};
 use crate::error::{ApiError, ApiResult};

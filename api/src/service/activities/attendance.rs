@@ -183,9 +183,7 @@ pub async fn punch(
         .filter(activity_signups::Column::Id.eq(row.id))
         .exec(db)
         .await?;
-    own_row(db, &a, volunteer)
-        .await?
-        .ok_or(ApiError::NotFound)
+    own_row(db, &a, volunteer).await?.ok_or(ApiError::NotFound)
 }
 
 /// Counts a wrong code (compare-and-set on the count, so racing attempts each count) and
@@ -300,7 +298,10 @@ pub async fn record(
                     activity_signups::Column::State,
                     Expr::value(SignupState::SignedUp.as_str()),
                 )
-                .col_expr(activity_signups::Column::CheckedInAt, Expr::value(input.checked_in_at))
+                .col_expr(
+                    activity_signups::Column::CheckedInAt,
+                    Expr::value(input.checked_in_at),
+                )
                 .col_expr(
                     activity_signups::Column::CheckedOutAt,
                     Expr::value(input.checked_out_at),

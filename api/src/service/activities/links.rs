@@ -67,10 +67,16 @@ mod tests {
         assert!(svg.trim_end().ends_with("</svg>"));
         // The same link gives the same picture; another link another one.
         assert_eq!(svg, qr_svg(link).expect("an svg"));
-        assert_ne!(svg, qr_svg(&link.replace("012345", "543210")).expect("an svg"));
+        assert_ne!(
+            svg,
+            qr_svg(&link.replace("012345", "543210")).expect("an svg")
+        );
         // The modules match the QR code of the link itself (version and size).
         let modules = QrCode::new(link.as_bytes()).expect("a code").width();
         assert!(modules >= 21, "{modules}");
-        assert!(qr_svg(&"x".repeat(8000)).is_err(), "too long for any QR code");
+        assert!(
+            qr_svg(&"x".repeat(8000)).is_err(),
+            "too long for any QR code"
+        );
     }
 }

@@ -60,7 +60,10 @@ pub async fn my_activities(state: &AppState, volunteer: Uuid) -> ApiResult<MyAct
     let mut past = Vec::new();
     for a in rows {
         // An activity of a team that released the order is no longer theirs.
-        let Some(order) = orders.get(&a.order_id).filter(|o| o.team_id == Some(a.team_id)) else {
+        let Some(order) = orders
+            .get(&a.order_id)
+            .filter(|o| o.team_id == Some(a.team_id))
+        else {
             continue;
         };
         let mine = own_row(db, &a, volunteer).await?;
@@ -98,7 +101,10 @@ pub async fn new_calendar_url(state: &AppState, volunteer: Uuid) -> ApiResult<St
     )
     .exec_without_returning(&state.db)
     .await?;
-    Ok(format!("{}/ical/{token}.ics", state.settings.mail.public_url))
+    Ok(format!(
+        "{}/ical/{token}.ics",
+        state.settings.mail.public_url
+    ))
 }
 
 /// The calendar feed of the volunteer whose token this is: every activity they are signed up
@@ -124,8 +130,11 @@ pub async fn calendar_feed(state: &AppState, token: &str) -> ApiResult<String> {
             continue;
         };
         let live = order.team_id == Some(a.team_id)
-            && ![OrderState::Cancelled.as_str(), OrderState::Rejected.as_str()]
-                .contains(&order.state.as_str());
+            && ![
+                OrderState::Cancelled.as_str(),
+                OrderState::Rejected.as_str(),
+            ]
+            .contains(&order.state.as_str());
         if live {
             events.push(Event {
                 link: links::activity_page(&state.settings.mail.public_url, a.order_id),
@@ -188,7 +197,11 @@ pub fn ical(events: &[Event], now: DateTime<Utc>) -> String {
         line(&format!("URL:{}", e.link));
         line(&format!(
             "STATUS:{}",
-            if e.waitlisted { "TENTATIVE" } else { "CONFIRMED" }
+            if e.waitlisted {
+                "TENTATIVE"
+            } else {
+                "CONFIRMED"
+            }
         ));
         line(&format!("LAST-MODIFIED:{}", stamp(a.updated_at)));
         line("END:VEVENT");
@@ -239,7 +252,11 @@ mod tests {
     use chrono::TimeZone;
 
     fn event(note: Option<&str>) -> Event {
-        let t = |h| Utc.with_ymd_and_hms(2026, 12, 10, h, 0, 0).single().expect("time");
+        let t = |h| {
+            Utc.with_ymd_and_hms(2026, 12, 10, h, 0, 0)
+                .single()
+                .expect("time")
+        };
         Event {
             activity: activities::Model {
                 order_id: Uuid::nil(),

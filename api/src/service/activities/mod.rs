@@ -39,7 +39,11 @@ use crate::error::{ApiError, ApiResult};
 /// that change committed, since each statement reads anew under READ COMMITTED); SQLite has one
 /// writer. The same holds across instances on one database. 404 when the activity is gone or
 /// belongs to another team.
-pub(crate) async fn hold(db: &impl ConnectionTrait, order_id: Uuid, team_id: Uuid) -> ApiResult<()> {
+pub(crate) async fn hold(
+    db: &impl ConnectionTrait,
+    order_id: Uuid,
+    team_id: Uuid,
+) -> ApiResult<()> {
     let held = activities::Entity::update_many()
         .col_expr(
             activities::Column::RosterVersion,

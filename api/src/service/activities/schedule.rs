@@ -53,9 +53,15 @@ pub async fn put(state: &AppState, access: &Access, schedule: Schedule) -> ApiRe
                 || old.ends_at != schedule.ends_at
                 || old.place != schedule.place;
             let mut update = activities::Entity::update_many()
-                .col_expr(activities::Column::StartsAt, Expr::value(schedule.starts_at))
+                .col_expr(
+                    activities::Column::StartsAt,
+                    Expr::value(schedule.starts_at),
+                )
                 .col_expr(activities::Column::EndsAt, Expr::value(schedule.ends_at))
-                .col_expr(activities::Column::Place, Expr::value(schedule.place.clone()))
+                .col_expr(
+                    activities::Column::Place,
+                    Expr::value(schedule.place.clone()),
+                )
                 .col_expr(activities::Column::Slots, Expr::value(schedule.slots))
                 .col_expr(activities::Column::Note, Expr::value(schedule.note.clone()))
                 .col_expr(activities::Column::UpdatedAt, Expr::value(now));
@@ -88,7 +94,9 @@ pub async fn put(state: &AppState, access: &Access, schedule: Schedule) -> ApiRe
                     .filter(activity_signups::Column::OrderId.eq(order_id))
                     .exec(&txn)
                     .await?;
-                activities::Entity::delete_by_id(order_id).exec(&txn).await?;
+                activities::Entity::delete_by_id(order_id)
+                    .exec(&txn)
+                    .await?;
             }
             let row = activities::ActiveModel {
                 order_id: Set(order_id),
@@ -105,7 +113,10 @@ pub async fn put(state: &AppState, access: &Access, schedule: Schedule) -> ApiRe
                 created_at: Set(now),
                 updated_at: Set(now),
             };
-            match activities::Entity::insert(row).exec_with_returning(&txn).await {
+            match activities::Entity::insert(row)
+                .exec_with_returning(&txn)
+                .await
+            {
                 Ok(a) => a,
                 Err(e) if crate::service::is_unique_violation(&e) => {
                     txn.rollback().await?;
@@ -186,7 +197,16 @@ async fn tell_signed_up(
     now: DateTime<Utc>,
 ) -> ApiResult<usize> {
     let volunteers = signed_up_volunteers(txn, a.order_id).await?;
-    tell(state, txn, order, a, MessageKind::ActivityRescheduled, &volunteers, now).await
+    tell(
+        state,
+        txn,
+        order,
+        a,
+        MessageKind::ActivityRescheduled,
+        &volunteers,
+        now,
+    )
+    .await
 }
 
 /// Moves waitlisted volunteers up, first come first served, while slots are free, and tells
@@ -227,6 +247,15 @@ pub(crate) async fn promote(
             moved.push(row.volunteer_id);
         }
     }
-    tell(state, txn, order, a, MessageKind::ActivityPromoted, &moved, now).await?;
+    tell(
+        state,
+        txn,
+        order,
+        a,
+        MessageKind::ActivityPromoted,
+        &moved,
+        now,
+    )
+    .await?;
     Ok(moved)
 }

@@ -46,7 +46,10 @@ pub async fn sign_up(state: &AppState, access: &Access) -> ApiResult<(SignupView
             Some(row) => {
                 // Signing up again after withdrawing: to the back of the line.
                 activity_signups::Entity::update_many()
-                    .col_expr(activity_signups::Column::State, Expr::value(state_now.as_str()))
+                    .col_expr(
+                        activity_signups::Column::State,
+                        Expr::value(state_now.as_str()),
+                    )
                     .col_expr(activity_signups::Column::QueuedAt, Expr::value(now))
                     .col_expr(activity_signups::Column::UpdatedAt, Expr::value(now))
                     .filter(activity_signups::Column::Id.eq(row.id))

@@ -64,7 +64,10 @@ pub async fn send_reminders(state: &AppState, now: DateTime<Utc>) -> ApiResult<u
         .await?;
     let mut reminded = 0;
     for a in due {
-        let Some(order) = orders::Entity::find_by_id(a.order_id).one(&state.db).await? else {
+        let Some(order) = orders::Entity::find_by_id(a.order_id)
+            .one(&state.db)
+            .await?
+        else {
             continue;
         };
         if order.state != OrderState::Claimed.as_str() || order.team_id != Some(a.team_id) {
@@ -85,7 +88,16 @@ pub async fn send_reminders(state: &AppState, now: DateTime<Utc>) -> ApiResult<u
             continue;
         }
         let volunteers = signed_up_volunteers(&txn, a.order_id).await?;
-        tell(state, &txn, &order, &a, MessageKind::ActivityReminder, &volunteers, now).await?;
+        tell(
+            state,
+            &txn,
+            &order,
+            &a,
+            MessageKind::ActivityReminder,
+            &volunteers,
+            now,
+        )
+        .await?;
         txn.commit().await?;
         reminded += 1;
     }

@@ -94,7 +94,9 @@ pub struct MyActivities {
 /// The attendance hours of a row, once it has both times.
 pub fn row_hours(a: &activities::Model, s: &activity_signups::Model) -> Option<f64> {
     match (s.checked_in_at, s.checked_out_at) {
-        (Some(i), Some(o)) => Some(f64::from(attendance_halves(i, o, a.starts_at, a.ends_at)) / 2.0),
+        (Some(i), Some(o)) => {
+            Some(f64::from(attendance_halves(i, o, a.starts_at, a.ends_at)) / 2.0)
+        }
         _ => None,
     }
 }
