@@ -841,6 +841,10 @@ async fn scheduling_lists_every_bad_field_and_needs_a_claimed_order() {
     assert_eq!(closed["current_state"], "completed");
 }
 
+/// One row of the matrix: name, method, path, body, the member column's token, and the
+/// expected status per caller.
+type Row<'a> = (&'a str, Method, String, Option<Value>, &'a str, [u16; 12]);
+
 /// The callers of the permission matrix, in column order.
 const CALLERS: [&str; 12] = [
     "anonymous",
@@ -926,7 +930,7 @@ async fn activity_permission_matrix() {
             failures.push(format!("{row} as {who}: {got}, expected {want} ({body})"));
         }
     };
-    let rows: Vec<(&str, Method, String, Option<Value>, &str, [u16; 12])> = vec![
+    let rows: Vec<Row<'_>> = vec![
         (
             "schedule",
             Method::PUT,
