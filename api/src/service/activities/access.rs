@@ -74,7 +74,7 @@ impl Access {
         if self.state == OrderState::Claimed {
             Ok(())
         } else {
-            Err(super::conflict(
+            Err(super::roster::conflict(
                 "activity.order_not_claimed",
                 "the activity can change only while the order is claimed",
                 self.state.as_str(),
@@ -98,7 +98,8 @@ impl Access {
 pub async fn access(db: &DatabaseConnection, caller: &Caller, order_id: Uuid) -> ApiResult<Access> {
     caller.user()?;
     let acting = actors::resolve(db, caller).await?;
-    let order = super::super::orders::find(db, order_id)
+    let order = orders::Entity::find_by_id(order_id)
+        .one(db)
         .await?
         .ok_or(ApiError::NotFound)?;
     let facts = OrderFacts::try_from(&order)?;

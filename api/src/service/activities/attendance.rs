@@ -28,7 +28,8 @@ use uuid::Uuid;
 
 use super::access::Access;
 use super::view::{RosterRow, own_row};
-use super::{conflict, hold, links, signed_up_count};
+use super::links;
+use super::roster::{conflict, hold, signed_up_count};
 use crate::entity::{activities, activity_signups, orders, team_members, volunteers};
 use crate::error::{ApiError, ApiResult, Problems};
 use crate::service::ledger;

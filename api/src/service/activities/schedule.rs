@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::access::{Access, Role};
 use super::view::{ActivityView, activity_view};
-use super::{conflict, hold, signed_up_count};
+use super::roster::{conflict, hold, signed_up_count};
 use crate::entity::{activities, activity_signups, orders};
 use crate::error::{ApiError, ApiResult};
 use crate::notify::{self, templates};

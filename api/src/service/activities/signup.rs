@@ -1,5 +1,5 @@
 //! Signing up and withdrawing. No more than `slots` volunteers are ever signed up: each change
-//! of the roster first holds the activity's row ([`super::hold`]), then counts and writes, so
+//! of the roster first holds the activity's row ([`super::roster::hold`]), then counts and writes, so
 //! changes of one activity take turns however many arrive at once, on SQLite and PostgreSQL and
 //! across instances. Beyond the slots a volunteer is waitlisted; a withdrawal moves the first
 //! waitlisted volunteer up and tells them.
@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::access::Access;
 use super::schedule::promote;
 use super::view::{SignupView, own_row};
-use super::{conflict, hold, signed_up_count};
+use super::roster::{conflict, hold, signed_up_count};
 use crate::entity::activity_signups;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
