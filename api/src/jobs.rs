@@ -33,10 +33,12 @@ impl Round for DeliveryReport {
 
 impl Round for SweepReport {
     fn log(&self) {
-        if self.escalated + self.closed > 0 {
+        if self.escalated + self.closed + self.reminders_sent > 0 || self.check_outs_closed > 0 {
             tracing::info!(
                 escalated = self.escalated,
                 closed = self.closed,
+                check_outs_closed = self.check_outs_closed,
+                reminders_sent = self.reminders_sent,
                 "sla sweep"
             );
         }

@@ -1,6 +1,6 @@
 //! Pure business rules of Kepu Dispatch.
 //!
-//! Everything here is deterministic and free of I/O: the order state machine and who may drive
+//! Everything here is deterministic and free of I/O: activities and attendance ([`activity`]), the order state machine and who may drive
 //! it ([`order`]), validated value types that make bad input unrepresentable ([`value`]), routing
 //! of new orders to stations ([`routing`]), deadlines ([`sla`]), the tamper-evident event chain
 //! ([`event`]), who is told about what ([`notice`]), volunteers' review states and star levels
@@ -8,6 +8,7 @@
 //! ([`stats`]). The `api` crate
 //! parses raw input into these types and persists what they decide.
 
+pub mod activity;
 pub mod event;
 pub mod ids;
 pub mod ledger;

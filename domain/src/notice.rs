@@ -31,11 +31,17 @@ pub enum MessageKind {
     Escalated,
     /// The association approved a volunteer's registration.
     VolunteerApproved,
+    /// An activity a volunteer signed up for was rescheduled.
+    ActivityRescheduled,
+    /// A waitlisted volunteer moved up to a slot.
+    ActivityPromoted,
+    /// An activity a volunteer signed up for starts within a day.
+    ActivityReminder,
 }
 
 impl MessageKind {
     /// Every kind.
-    pub const ALL: [MessageKind; 9] = [
+    pub const ALL: [MessageKind; 12] = [
         Self::NewOrder,
         Self::Dispatched,
         Self::OpenToTeams,
@@ -45,6 +51,9 @@ impl MessageKind {
         Self::CompletedForResident,
         Self::Escalated,
         Self::VolunteerApproved,
+        Self::ActivityRescheduled,
+        Self::ActivityPromoted,
+        Self::ActivityReminder,
     ];
 
     /// The name stored on the outbox row and shown to administrators.
@@ -59,6 +68,9 @@ impl MessageKind {
             Self::CompletedForResident => "completed_for_resident",
             Self::Escalated => "escalated",
             Self::VolunteerApproved => "volunteer_approved",
+            Self::ActivityRescheduled => "activity_rescheduled",
+            Self::ActivityPromoted => "activity_promoted",
+            Self::ActivityReminder => "activity_reminder",
         }
     }
 

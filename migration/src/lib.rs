@@ -9,6 +9,7 @@ mod m20261201_000002_ledger;
 mod m20261201_000003_notifications;
 mod m20261202_000004_accounts;
 mod m20261205_000010_team_invitations;
+mod m20261210_000020_activities;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000003_notifications::Migration),
             Box::new(m20261202_000004_accounts::Migration),
             Box::new(m20261205_000010_team_invitations::Migration),
+            Box::new(m20261210_000020_activities::Migration),
         ]
     }
 }

@@ -9,6 +9,7 @@ mod helpers;
 mod mail_server;
 
 mod accounts;
+mod activities;
 mod auth;
 mod certificates;
 mod concurrency;

@@ -3,6 +3,9 @@
 //!
 //! Each table's file says what one of its rows is.
 
+pub mod activities;
+pub mod activity_signups;
+pub mod calendar_tokens;
 pub mod certificates;
 pub mod departments;
 pub mod idempotency_keys;

@@ -33,6 +33,8 @@ pub struct Model {
     pub decided_by: Option<Uuid>,
     /// Column `decided_at`.
     pub decided_at: Option<DateTimeUtc>,
+    /// Column `source`: `attendance` (hours from check-in) or `manual` (typed).
+    pub source: String,
 }
 
 /// No relations are navigated through the ORM; queries join explicitly.

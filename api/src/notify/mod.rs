@@ -94,6 +94,29 @@ pub async fn enqueue_volunteer_approved(
     Ok(recipients.len())
 }
 
+/// Queues `kind` about an activity (`rendered`) to one volunteer's account, if it is active,
+/// has an email and has not switched non-urgent mail off. Call inside the transaction of the
+/// change that causes it. Returns how many messages were queued (0 or 1).
+pub async fn enqueue_to_volunteer(
+    txn: &impl ConnectionTrait,
+    volunteer_id: Uuid,
+    order_id: Uuid,
+    kind: MessageKind,
+    rendered: &Rendered,
+    now: DateTime<Utc>,
+) -> ApiResult<usize> {
+    let recipients = resolve_users(
+        txn,
+        &Audience::Volunteer(volunteer_id.into()),
+        kind.is_urgent(),
+    )
+    .await?;
+    for r in &recipients {
+        insert(txn, r, Some(order_id), kind, rendered, now).await?;
+    }
+    Ok(recipients.len())
+}
+
 async fn insert(
     txn: &impl ConnectionTrait,
     to: &Recipient,

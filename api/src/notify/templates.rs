@@ -144,9 +144,13 @@ fn render_order(kind: MessageKind, o: &OrderFacts<'_>, public_url: &str, tz: Tz)
             staff_link,
             "查看订单",
         ),
-        // Approval is about a registration, not an order (see `render`); should it ever be
-        // sent about an order, it says no more than that something happened.
-        MessageKind::VolunteerApproved => (
+        // Approval is about a registration and activity messages about an activity, not an
+        // order (see `render` and `render_activity`); should one ever be sent about an order,
+        // it says no more than that something happened.
+        MessageKind::VolunteerApproved
+        | MessageKind::ActivityRescheduled
+        | MessageKind::ActivityPromoted
+        | MessageKind::ActivityReminder => (
             format!("【科普派单】通知（查询码 {code}）"),
             vec![],
             staff_link,
@@ -157,6 +161,71 @@ fn render_order(kind: MessageKind, o: &OrderFacts<'_>, public_url: &str, tz: Tz)
     lines.push(format!("需求：{need}"));
     lines.push(format!("查询码：{code}"));
     finish(subject, lines, &link, label)
+}
+
+/// What a message about an activity says about it.
+#[derive(Clone, Debug)]
+pub struct ActivityFacts<'a> {
+    /// The order served.
+    pub order_id: Uuid,
+    /// What the resident asked for (shortened in the message).
+    pub description: &'a str,
+    /// When it starts.
+    pub starts_at: DateTime<Utc>,
+    /// When it ends.
+    pub ends_at: DateTime<Utc>,
+    /// Where.
+    pub place: &'a str,
+    /// The leader's note.
+    pub note: Option<&'a str>,
+}
+
+/// Renders a message to a volunteer about an activity: rescheduled, moved up from the
+/// waitlist, or the reminder a day before (with the link to withdraw). Times are shown in `tz`.
+pub fn render_activity(
+    kind: MessageKind,
+    a: &ActivityFacts<'_>,
+    public_url: &str,
+    tz: Tz,
+) -> Rendered {
+    let fmt = |t: DateTime<Utc>| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string();
+    let when = format!(
+        "时间：{} 至 {}",
+        fmt(a.starts_at),
+        a.ends_at.with_timezone(&tz).format("%H:%M")
+    );
+    let page = format!("{public_url}/console/activities/{}", a.order_id);
+    let (subject, first, link, label) = match kind {
+        MessageKind::ActivityRescheduled => (
+            "【科普派单】您报名的志愿服务活动时间地点有变",
+            "您报名参加的科普志愿服务活动已重新安排，请留意新的时间和地点。",
+            page,
+            "查看活动",
+        ),
+        MessageKind::ActivityPromoted => (
+            "【科普派单】您已从候补转为正式报名",
+            "有志愿者退出了活动，您已从候补名单转为正式报名，请按时参加。",
+            page,
+            "查看活动",
+        ),
+        _ => (
+            "【科普派单】明天的志愿服务活动提醒",
+            "您报名的科普志愿服务活动将在24小时内开始。如不能参加，请尽早退出，把名额让给候补的志愿者。",
+            format!("{page}/withdraw"),
+            "不能参加？退出报名",
+        ),
+    };
+    let mut lines = vec![first.to_owned(), when, format!("地点：{}", a.place)];
+    if let Some(note) = a.note {
+        lines.push(format!("备注：{}", shorten(note, 200)));
+    }
+    lines.push(format!("需求：{}", shorten(a.description, 80)));
+    finish(
+        format!("{subject}（{}）", fmt(a.starts_at)),
+        lines,
+        &link,
+        label,
+    )
 }
 
 fn finish(subject: String, lines: Vec<String>, link: &str, label: &str) -> Rendered {
@@ -246,6 +315,39 @@ mod tests {
                 .text
                 .contains("https://kepu.example.cn/console/orders/")
         );
+    }
+
+    #[test]
+    fn activity_messages_show_local_time_place_and_the_withdraw_link() {
+        let a = ActivityFacts {
+            order_id: Uuid::nil(),
+            description: "讲讲羊的疫苗",
+            starts_at: DateTime::from_timestamp(1_800_000_000, 0).expect("time"),
+            ends_at: DateTime::from_timestamp(1_800_007_200, 0).expect("time"),
+            place: "<b>嘎查</b>文化室",
+            note: Some("带上笔记本"),
+        };
+        let r = render_activity(
+            MessageKind::ActivityReminder,
+            &a,
+            "https://kepu.example.cn",
+            chrono_tz::Asia::Shanghai,
+        );
+        assert!(r.subject.contains("2027-01-15 16:00"), "{}", r.subject);
+        assert!(r.text.contains("2027-01-15 16:00 至 18:00"), "{}", r.text);
+        assert!(r.text.contains(&format!(
+            "https://kepu.example.cn/console/activities/{}/withdraw",
+            Uuid::nil()
+        )));
+        assert!(r.html.contains("&lt;b&gt;嘎查"));
+        for kind in [
+            MessageKind::ActivityRescheduled,
+            MessageKind::ActivityPromoted,
+        ] {
+            let r = render_activity(kind, &a, "http://x", chrono_tz::Asia::Shanghai);
+            assert!(!r.text.contains("/withdraw"), "{kind:?}");
+            assert!(r.text.contains("带上笔记本"));
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The route table: every endpoint of the service in one place, collected into the OpenAPI
 //! document as it is registered.
 
+pub mod activities;
 pub mod auth;
 pub mod certificates;
 pub mod health;
@@ -36,6 +37,7 @@ use crate::error::{Problem, ProblemField};
         (name = "reference", description = "Townships, themes, stations, departments, teams"),
         (name = "orders", description = "The order lifecycle"),
         (name = "people", description = "Accounts, volunteers, team members"),
+        (name = "activities", description = "Activities of claimed orders: schedule, sign-up with slots, check-in by code, attendance, calendar"),
         (name = "hours", description = "The volunteer-hours ledger: confirm, dispute, reverse"),
         (name = "stats", description = "Progress toward the plan's targets, exports, certificates"),
         (name = "notifications", description = "The mail outbox: parked messages and retries"),
@@ -105,6 +107,16 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(orders::rate_order)
         .service(orders::close_order)
         .service(orders::cancel_order)
+        .service(activities::schedule_activity)
+        .service(activities::get_activity)
+        .service(activities::sign_up)
+        .service(activities::withdraw)
+        .service(activities::issue_code)
+        .service(activities::check_in)
+        .service(activities::check_out)
+        .service(activities::record_attendance)
+        .service(activities::my_activities)
+        .service(activities::new_calendar)
         .service(people::create_user)
         .service(users::list_users)
         .service(users::reset_password)
@@ -137,6 +149,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
 /// Endpoints outside `/api/v1`: operations, and the public certificate check.
 pub fn operations(cfg: &mut ServiceConfig) {
     cfg.service(certificates::verify_certificate)
+        .service(activities::calendar_feed)
         .service(health::healthz)
         .service(health::readyz)
         .service(health::metrics);

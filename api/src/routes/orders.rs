@@ -296,8 +296,9 @@ pub struct CompleteBody {
     /// What was done.
     #[schema(required = true)]
     pub summary: Option<String>,
-    /// Hours per volunteer.
-    #[schema(required = true)]
+    /// Hours per volunteer. Leave it out to take each signed-up volunteer's hours from the
+    /// activity's attendance (checked-in time within the activity, rounded down to 0.5 h);
+    /// explicit hours win.
     pub hours: Option<Vec<HoursItem>>,
 }
 
@@ -418,7 +419,7 @@ action_handler!(
         let served_on = p.require("served_on", b.served_on.as_deref()).and_then(|d| p.check("served_on", parse_date(d)));
         let attendees = p.require("attendees", b.attendees).and_then(|n| p.check("attendees", Attendees::parse(n)));
         let summary = p.require("summary", b.summary.as_deref().map(Summary::parse)).and_then(|r| p.check("summary", r));
-        let items = p.require("hours", b.hours);
+        let items = b.hours;
         if items.as_ref().is_some_and(Vec::is_empty) {
             p.add("hours", "至少填写一名志愿者的时长");
         }
@@ -435,7 +436,7 @@ action_handler!(
             served_on: served_on?,
             attendees: attendees?,
             summary: summary?,
-            hours,
+            hours: items.is_some().then_some(hours),
         }))
     }, "bearer"
 );

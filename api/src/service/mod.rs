@@ -1,6 +1,7 @@
 //! The service layer: queries and transactions over the entities, returning rows or domain
 //! types. Handlers call these and never touch `ActiveModel` or SQL themselves.
 
+pub mod activities;
 pub mod actors;
 pub mod certificates;
 pub mod idempotency;

@@ -1,5 +1,6 @@
 //! The SLA sweeper: escalates overdue orders, closes completed orders whose rating window has
-//! ended, and forgets idempotency records older than a day.
+//! ended, forgets idempotency records older than a day, and for activities closes check-ins
+//! left open and sends the reminders a day before (see [`activities::sweep`]).
 //!
 //! Safe to run in several instances at once. A close goes through [`orders::act`], one
 //! conditional update on `(id, state, version)`: of two sweepers closing one order, one wins and
@@ -17,6 +18,7 @@ use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
 
+use super::activities;
 use super::actors::Acting;
 use super::orders::{self, ActionInput};
 use crate::entity::{idempotency_keys, orders as order_rows};
@@ -40,6 +42,10 @@ pub struct SweepReport {
     pub lost_races: usize,
     /// Idempotency records purged.
     pub idempotency_purged: u64,
+    /// Forgotten check-outs closed (and flagged).
+    pub check_outs_closed: u64,
+    /// Activities whose reminder was queued.
+    pub reminders_sent: usize,
 }
 
 /// Sweeps once at `now`.
@@ -47,6 +53,8 @@ pub async fn sweep(state: &AppState, now: DateTime<Utc>) -> ApiResult<SweepRepor
     let mut report = SweepReport::default();
     close_unrated(state, now, &mut report).await?;
     escalate_overdue(state, now, &mut report).await?;
+    report.check_outs_closed = activities::sweep::close_forgotten_check_outs(state, now).await?;
+    report.reminders_sent = activities::sweep::send_reminders(state, now).await?;
     report.idempotency_purged = idempotency_keys::Entity::delete_many()
         .filter(
             idempotency_keys::Column::CreatedAt.lt(now - Duration::hours(IDEMPOTENCY_TTL_HOURS)),

@@ -162,6 +162,8 @@ pub async fn decide(
                 state: Set(RecordState::Confirmed.as_str().into()),
                 created_at: Set(now),
                 kind: Set(RecordKind::Reversal.as_str().into()),
+                // A correction is typed by the association, whatever the record it corrects.
+                source: Set(kepu_domain::activity::Source::Manual.as_str().into()),
                 reverses_id: Set(Some(id)),
                 reason: Set(Some(reason.clone())),
                 decided_by: Set(acting.user_id),

@@ -46,6 +46,8 @@ pub struct Completion<'a> {
     pub attendees: i32,
     /// Hours per volunteer.
     pub hours: &'a [(Uuid, Hours)],
+    /// Where the hours came from: attendance, or typed by the leader.
+    pub source: kepu_domain::activity::Source,
 }
 
 /// Files a completion inside the action's transaction: `pending` records with their audit
@@ -91,6 +93,7 @@ pub async fn file_completion(
             state: Set(RecordState::Pending.as_str().into()),
             created_at: Set(now),
             kind: Set(RecordKind::Service.as_str().into()),
+            source: Set(c.source.as_str().into()),
             reverses_id: Set(None),
             reason: Set(None),
             decided_by: Set(None),

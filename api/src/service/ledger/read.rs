@@ -36,6 +36,8 @@ pub struct RecordView {
     pub state: String,
     /// `service`, or `reversal` for a correction.
     pub kind: String,
+    /// Where the hours came from: `attendance` (check-in and check-out) or `manual` (typed).
+    pub source: String,
     /// For a reversal: the record it corrects.
     pub reverses_id: Option<Uuid>,
     /// Reason of a dispute or a reversal.
@@ -59,6 +61,7 @@ impl From<service_records::Model> for RecordView {
             served_on: r.served_on,
             state: r.state,
             kind: r.kind,
+            source: r.source,
             reverses_id: r.reverses_id,
             reason: r.reason,
             decided_by: r.decided_by,

@@ -4,6 +4,7 @@
 //! exactly one matches the row, the other finds nothing to update and answers 409.
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use kepu_domain::activity::Source;
 use kepu_domain::event::{EventContent, event_time};
 use kepu_domain::order::{self, ActionKind, Actor, OrderFacts, OrderState};
 use kepu_domain::stats::Deltas;
@@ -24,7 +25,7 @@ use crate::entity::{departments, orders, team_members, teams, volunteers};
 use crate::error::{ApiError, ApiResult, Problems};
 use crate::notify;
 use crate::service::actors::Acting;
-use crate::service::{ledger, stats};
+use crate::service::{activities, ledger, stats};
 use crate::state::AppState;
 
 /// Checks input that needs the database (departments, teams, volunteers exist and qualify).
@@ -82,6 +83,14 @@ async fn check_action_input(
         } => {
             if *served_on > today {
                 problems.add("served_on", "服务日期不能晚于今天");
+            }
+            let hours = hours.as_deref().unwrap_or_default();
+            if hours.is_empty() {
+                // Only when taken from attendance: an explicit empty list is refused earlier.
+                problems.add(
+                    "hours",
+                    "没有可计算时长的签到签退记录，请填写每名志愿者的时长",
+                );
             }
             check_hours(db, order, *served_on, hours, &mut problems).await?;
         }
@@ -148,7 +157,7 @@ pub async fn act(
     let (db, sla, today) = (&state.db, &state.settings.sla, state.today());
     let order = find(db, id).await?.ok_or(ApiError::NotFound)?;
     let before = OrderFacts::try_from(&order)?;
-    let effects = input.effects(&acting.actor);
+    let mut effects = input.effects(&acting.actor);
     let transition =
         order::decide(&before, &acting.actor, &effects.action).map_err(ApiError::from_refusal)?;
     if let Some(expected) = if_match
@@ -162,6 +171,22 @@ pub async fn act(
             ),
             current_state: order.state.clone(),
         });
+    }
+    // `complete` without hours takes them from the activity's attendance.
+    let mut input = input;
+    let mut hours_source = Source::Manual;
+    if let ActionInput::Complete {
+        served_on,
+        hours: hours @ None,
+        ..
+    } = &mut input
+    {
+        *hours = Some(activities::hours_for_completion(db, &order, *served_on).await?);
+        hours_source = Source::Attendance;
+        effects = input.effects(&acting.actor);
+        if let Some(data) = effects.data.as_object_mut() {
+            data.insert("hours_source".into(), hours_source.as_str().into());
+        }
     }
     check_action_input(db, &order, &input, today).await?;
 
@@ -239,7 +264,8 @@ pub async fn act(
             team_id,
             served_on: *served_on,
             attendees: attendees.get() as i32,
-            hours,
+            hours: hours.as_deref().unwrap_or_default(),
+            source: hours_source,
         };
         ledger::file_completion(&txn, completion, acting, now).await?;
     }

@@ -62,8 +62,8 @@ pub enum ActionInput {
         attendees: Attendees,
         /// What was done.
         summary: Summary,
-        /// Hours per volunteer.
-        hours: Vec<(Uuid, Hours)>,
+        /// Hours per volunteer; `None` takes them from the activity's attendance.
+        hours: Option<Vec<(Uuid, Hours)>>,
     },
     /// The resident's rating.
     Rate {
@@ -161,10 +161,10 @@ impl ActionInput {
                     "served_on": served_on,
                     "attendees": attendees.get(),
                     "summary": summary.as_ref(),
-                    "hours": hours
+                    "hours": hours.as_ref().map(|hours| hours
                         .iter()
                         .map(|(v, h)| json!({"volunteer_id": v, "hours": h.as_f64()}))
-                        .collect::<Vec<_>>(),
+                        .collect::<Vec<_>>()),
                 }),
                 columns: vec![
                     (orders::Column::ServedOn, Expr::value(*served_on)),
