@@ -429,7 +429,7 @@ fn parse_input(kind: ActionKind, posted: &Posted) -> (Result<ActionInput, ApiErr
                     served_on: served_on?,
                     attendees: attendees?,
                     summary: summary?,
-                    hours,
+                    hours: Some(hours),
                 })
             })
         }
