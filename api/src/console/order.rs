@@ -574,7 +574,9 @@ mod tests {
         ]);
         let (input, sent) = parse_input(ActionKind::Complete, &posted);
         assert_eq!(sent, vec![v]);
-        assert!(matches!(input, Ok(ActionInput::Complete { hours, .. }) if hours.len() == 1));
+        assert!(
+            matches!(input, Ok(ActionInput::Complete { hours, .. }) if hours.as_ref().map(Vec::len) == Some(1))
+        );
 
         let bad = Posted::new(vec![(format!("h-{v}"), "0.3".into())]);
         let (input, _) = parse_input(ActionKind::Complete, &bad);

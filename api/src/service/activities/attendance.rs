@@ -27,9 +27,9 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::access::Access;
-use super::view::{RosterRow, own_row};
 use super::links;
 use super::roster::{conflict, hold, signed_up_count};
+use super::view::{RosterRow, own_row};
 use crate::entity::{activities, activity_signups, orders, team_members, volunteers};
 use crate::error::{ApiError, ApiResult, Problems};
 use crate::service::ledger;
