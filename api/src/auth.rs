@@ -97,8 +97,40 @@ impl TokenKeys {
     }
 }
 
-/// Hashes a password with Argon2id (default parameters, random salt). CPU-heavy: call it from
-/// a blocking thread.
+/// How many Argon2 computations run at once in the whole process. Each takes 19 MiB and a core
+/// for tens of milliseconds; the rest wait their turn, so a burst of sign-ins (or an attacker's
+/// flood of them) costs a bounded amount of memory and leaves cores for everything else.
+fn argon2_permits() -> &'static tokio::sync::Semaphore {
+    static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    PERMITS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        tokio::sync::Semaphore::new(cores)
+    })
+}
+
+/// Runs one Argon2 computation on a blocking thread once a permit is free.
+async fn with_argon2<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> anyhow::Result<T> {
+    let _permit = argon2_permits()
+        .acquire()
+        .await
+        .map_err(|_| anyhow::anyhow!("the password hashing queue is closed"))?;
+    Ok(tokio::task::spawn_blocking(work).await?)
+}
+
+/// [`hash_password`] off the async threads, one of a bounded number at a time.
+pub async fn hash_password_async(password: String) -> anyhow::Result<String> {
+    with_argon2(move || hash_password(&password)).await?
+}
+
+/// [`verify_password`] off the async threads, one of a bounded number at a time.
+pub async fn verify_password_async(password: String, hash: String) -> anyhow::Result<bool> {
+    with_argon2(move || verify_password(&password, &hash)).await
+}
+
+/// Hashes a password with Argon2id (default parameters, random salt). CPU-heavy: async code
+/// calls [`hash_password_async`].
 pub fn hash_password(password: &str) -> anyhow::Result<String> {
     Argon2::default()
         .hash_password(password.as_bytes())
@@ -106,7 +138,8 @@ pub fn hash_password(password: &str) -> anyhow::Result<String> {
         .map_err(|e| anyhow::anyhow!("hashing a password: {e}"))
 }
 
-/// Checks a password against a stored hash. CPU-heavy: call it from a blocking thread.
+/// Checks a password against a stored hash. CPU-heavy: async code calls
+/// [`verify_password_async`].
 pub fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash).is_ok_and(|parsed| {
         Argon2::default()

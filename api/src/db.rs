@@ -5,24 +5,34 @@ use kepu_migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 use std::time::Duration;
 
-use crate::config::Settings;
+use crate::config::{Settings, SqliteSynchronous};
+use sea_orm::sqlx::sqlite as sqlx_sqlite;
 
 /// Opens the pool. SQLite gets one connection in WAL mode: it has a single writer anyway, and
-/// one connection means transactions queue instead of failing with "database is locked".
+/// one connection means transactions queue instead of failing with "database is locked". Its
+/// `synchronous` pragma comes from the settings (`full` unless the operator chose otherwise).
 pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
     let url = &settings.database_url;
     let mut options = ConnectOptions::new(url.clone());
     options
-        .sqlx_logging(false)
+        // Every statement is logged at debug (`RUST_LOG=sqlx::query=debug` shows them, each in
+        // its request's span); statements slower than a second at warn.
+        .sqlx_logging(true)
+        .sqlx_logging_level(log::LevelFilter::Debug)
+        .sqlx_slow_statements_logging_settings(log::LevelFilter::Warn, Duration::from_secs(1))
         .acquire_timeout(Duration::from_secs(10));
     if url.starts_with("sqlite:") {
         ensure_sqlite_dir(url)?;
+        let synchronous = settings.sqlite_synchronous;
         options
             .max_connections(1)
             .min_connections(1)
-            .map_sqlx_sqlite_opts(|opts| {
-                opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
-                    .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+            .map_sqlx_sqlite_opts(move |opts| {
+                opts.journal_mode(sqlx_sqlite::SqliteJournalMode::Wal)
+                    .synchronous(match synchronous {
+                        SqliteSynchronous::Full => sqlx_sqlite::SqliteSynchronous::Full,
+                        SqliteSynchronous::Normal => sqlx_sqlite::SqliteSynchronous::Normal,
+                    })
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(10))
                     .create_if_missing(true)

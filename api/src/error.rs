@@ -253,7 +253,9 @@ impl ResponseError for ApiError {
         match self {
             Self::Internal(cause) => tracing::error!(error = ?cause, "request failed"),
             Self::Unavailable(cause) => tracing::warn!(error = %cause, "database unavailable"),
-            _ => {}
+            // A refusal is the answer the client asked for (a lost race, a bad field), not a
+            // fault of the service: debug, so a busy server does not log a warning per 409.
+            refusal => tracing::debug!(status = %refusal.status_code(), "request refused"),
         }
         let mut response = HttpResponse::build(self.status_code());
         response.insert_header((

@@ -252,10 +252,7 @@ async fn ensure_admin(
         Some(p) => (p.clone(), false),
         None => (auth::new_opaque_token()[..16].to_owned(), true),
     };
-    let hash = {
-        let password = password.clone();
-        tokio::task::spawn_blocking(move || auth::hash_password(&password)).await??
-    };
+    let hash = auth::hash_password_async(password.clone()).await?;
     users::Entity::insert(users::ActiveModel {
         id: Set(Uuid::now_v7()),
         username: Set("admin".into()),

@@ -6,7 +6,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use std::sync::OnceLock;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use tracing_subscriber::EnvFilter;
 
 /// Installs the log subscriber once; `RUST_LOG` overrides the default filter.
@@ -23,8 +23,26 @@ pub fn init_logs(json: bool) {
 
 fn handle() -> &'static Option<PrometheusHandle> {
     static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
-    HANDLE.get_or_init(|| PrometheusBuilder::new().install_recorder().ok())
+    HANDLE.get_or_init(|| {
+        let handle = PrometheusBuilder::new().install_recorder().ok()?;
+        // The recorder keeps every histogram sample until upkeep drains it into the summary;
+        // without this thread, a server nobody scrapes grows by every request it answers.
+        let upkeep = handle.clone();
+        std::thread::Builder::new()
+            .name("metrics-upkeep".into())
+            .spawn(move || {
+                loop {
+                    std::thread::sleep(UPKEEP_INTERVAL);
+                    upkeep.run_upkeep();
+                }
+            })
+            .ok()?;
+        Some(handle)
+    })
 }
+
+/// How often histogram samples are folded into their summaries.
+const UPKEEP_INTERVAL: Duration = Duration::from_secs(5);
 
 /// Makes sure the metrics recorder is installed (once per process).
 pub fn init_metrics() {

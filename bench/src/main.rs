@@ -81,6 +81,11 @@ enum Command {
         /// Seconds pgbench runs for (PostgreSQL only).
         #[arg(long, default_value_t = 20)]
         pgbench_secs: u64,
+        /// The server's log filter (`RUST_LOG`). Anything but `warn` keeps the server's log
+        /// and prints where it is: `warn,sqlx::query=debug` logs every statement in the span
+        /// of its request, to count statements per action.
+        #[arg(long, default_value = "warn")]
+        server_log: String,
     },
 }
 
@@ -179,6 +184,7 @@ async fn main() -> anyhow::Result<()> {
             teams,
             settle,
             pgbench_secs,
+            server_log,
         } => {
             lifecycle::run(lifecycle::Options {
                 database,
@@ -188,6 +194,7 @@ async fn main() -> anyhow::Result<()> {
                 teams,
                 settle,
                 pgbench_secs,
+                server_log,
             })
             .await
         }

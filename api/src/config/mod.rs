@@ -54,6 +54,9 @@ pub struct Settings {
     pub load_defaults: bool,
     /// Largest pool of database connections (PostgreSQL; SQLite always uses one writer).
     pub max_connections: u32,
+    /// How SQLite commits (`KEPU_SQLITE_SYNCHRONOUS`): `full` (the default) makes every
+    /// acknowledged change survive power loss; `normal` may lose the last commits then.
+    pub sqlite_synchronous: SqliteSynchronous,
     /// Emit logs as JSON (the default in production).
     pub json_logs: bool,
     /// The organisation named on certificates; `None` uses the data file's
@@ -65,6 +68,15 @@ pub struct Settings {
     /// Reverse proxies whose `X-Forwarded-For` is believed (`KEPU_TRUSTED_PROXIES`); empty
     /// believes nobody and keys every limit on the peer address.
     pub trusted_proxies: TrustedProxies,
+}
+
+/// SQLite's `synchronous` pragma, as far as the service offers it (both in WAL mode).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SqliteSynchronous {
+    /// Every commit waits for the WAL to reach the disk: nothing acknowledged is lost.
+    Full,
+    /// Commits wait only at checkpoints: a power cut can lose the last commits (never corrupt).
+    Normal,
 }
 
 /// How mail is sent and how often the background jobs run.
@@ -114,6 +126,7 @@ struct FileSettings {
     data_file: Option<PathBuf>,
     load_defaults: Option<bool>,
     max_connections: Option<u32>,
+    sqlite_synchronous: Option<String>,
     log_format: Option<String>,
     open311_api_keys: Option<String>,
     issuer: Option<String>,
@@ -211,6 +224,16 @@ impl Settings {
             .transpose()?
             .or(file.max_connections)
             .unwrap_or(10);
+        let sqlite_synchronous = match var("SQLITE_SYNCHRONOUS")
+            .or(file.sqlite_synchronous)
+            .as_deref()
+        {
+            None | Some("full") => SqliteSynchronous::Full,
+            Some("normal") => SqliteSynchronous::Normal,
+            Some(other) => {
+                bail!("KEPU_SQLITE_SYNCHRONOUS must be `full` or `normal`, not `{other}`")
+            }
+        };
         let json_logs = match var("LOG_FORMAT").or(file.log_format).as_deref() {
             Some("json") => true,
             Some("text") => false,
@@ -272,6 +295,7 @@ impl Settings {
             data_file: var("DATA_FILE").map(PathBuf::from).or(file.data_file),
             load_defaults,
             max_connections,
+            sqlite_synchronous,
             json_logs,
             issuer: var("ISSUER").or(file.issuer),
             open311_api_keys: var("OPEN311_API_KEYS")
@@ -346,6 +370,8 @@ impl Settings {
             data_file: None,
             load_defaults: true,
             max_connections: 10,
+            // Tests do not cut the power; they keep their throwaway databases fast.
+            sqlite_synchronous: SqliteSynchronous::Normal,
             json_logs: false,
             issuer: None,
             open311_api_keys: Vec::new(),

@@ -77,9 +77,7 @@ pub async fn create_user(
     }
     problems.into_result()?;
     let password = new.password;
-    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
-        .await
-        .map_err(anyhow::Error::from)??;
+    let hash = auth::hash_password_async(password).await?;
     let keep = |field: &str, id: Option<Uuid>| if needed.0 == field { id } else { None };
     let row = users::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -211,10 +209,7 @@ pub async fn register_volunteer(
     if phone_taken {
         return Err(ApiError::field("phone", "这个手机号已经注册"));
     }
-    let password = new.password.clone();
-    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
-        .await
-        .map_err(anyhow::Error::from)??;
+    let hash = auth::hash_password_async(new.password.clone()).await?;
     let id = Uuid::now_v7();
     let txn = db.begin().await?;
     let inserted = volunteers::Entity::insert(volunteers::ActiveModel {

@@ -100,12 +100,7 @@ pub async fn reset_password(
 ) -> ApiResult<TemporaryPassword> {
     let account = find(db, id).await?;
     let temporary = auth::temporary_password();
-    let hash = {
-        let temporary = temporary.clone();
-        tokio::task::spawn_blocking(move || auth::hash_password(&temporary))
-            .await
-            .map_err(anyhow::Error::from)??
-    };
+    let hash = auth::hash_password_async(temporary.clone()).await?;
     let txn = db.begin().await?;
     users::Entity::update_many()
         .col_expr(users::Column::PasswordHash, Expr::value(hash))

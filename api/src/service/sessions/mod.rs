@@ -168,9 +168,7 @@ pub async fn login(
         || auth::DUMMY_PASSWORD_HASH.to_owned(),
         |u| u.password_hash.clone(),
     );
-    let valid = tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
-        .await
-        .map_err(anyhow::Error::from)?;
+    let valid = auth::verify_password_async(password, hash).await?;
     match user {
         Some(user) if valid && user.active => {
             forget_failures(db, username).await?;
@@ -392,16 +390,12 @@ pub async fn change_password(
     let account = user(db, claims.sub).await?;
     count_attempt(db, &account.username, now).await?;
     let stored = account.password_hash.clone();
-    let valid = tokio::task::spawn_blocking(move || auth::verify_password(&current, &stored))
-        .await
-        .map_err(anyhow::Error::from)?;
+    let valid = auth::verify_password_async(current, stored).await?;
     if !valid {
         return Err(ApiError::field("current_password", "当前密码不正确"));
     }
     forget_failures(db, &account.username).await?;
-    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&new))
-        .await
-        .map_err(anyhow::Error::from)??;
+    let hash = auth::hash_password_async(new).await?;
     let txn = db.begin().await?;
     users::Entity::update_many()
         .col_expr(users::Column::PasswordHash, Expr::value(hash))
