@@ -13,8 +13,8 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::access::{Access, Role};
-use super::view::{ActivityView, activity_view};
 use super::roster::{conflict, hold, signed_up_count};
+use super::view::{ActivityView, activity_view};
 use crate::entity::{activities, activity_signups, orders};
 use crate::error::{ApiError, ApiResult};
 use crate::notify::{self, templates};

@@ -10,9 +10,9 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, Transacti
 use uuid::Uuid;
 
 use super::access::Access;
+use super::roster::{conflict, hold, signed_up_count};
 use super::schedule::promote;
 use super::view::{SignupView, own_row};
-use super::roster::{conflict, hold, signed_up_count};
 use crate::entity::activity_signups;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
