@@ -154,6 +154,9 @@ pub async fn post_schedule(
         Ok(s) => s,
         Err(page) => return page,
     };
+    if let Err(err) = access.leader() {
+        return error_page(&req, Some(signed.nav()), &err);
+    }
     let mut p = Problems::new();
     let starts_at = local_time_input(&state, &mut p, "starts_at", posted.filled("starts_at"));
     let ends_at = local_time_input(&state, &mut p, "ends_at", posted.filled("ends_at"));
@@ -236,6 +239,9 @@ pub async fn post_attendance(
         Ok(s) => s,
         Err(page) => return page,
     };
+    if let Err(err) = access.leader() {
+        return error_page(&req, Some(signed.nav()), &err);
+    }
     let mut p = Problems::new();
     let volunteer = p
         .require("volunteer_id", posted.filled("volunteer_id"))
