@@ -286,4 +286,6 @@ pub static EN: Text = Text {
     act_section: "Activity and attendance",
     act_page_link: "Activity page",
     prefilled: "Hours are filled in from check-in and check-out; change them if needed.",
+    act_back: "Back to the activities",
+    code_link: "The check-in link (what the QR code holds)",
 };

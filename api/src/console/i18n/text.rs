@@ -286,4 +286,6 @@ pub struct Text {
     pub act_section: &'static str,
     pub act_page_link: &'static str,
     pub prefilled: &'static str,
+    pub act_back: &'static str,
+    pub code_link: &'static str,
 }

@@ -193,7 +193,7 @@ pub static ZH: Text = Text {
     cert_township: "所在苏木镇",
     cert_period: "服务期间",
     cert_all_period: "全部服务期间",
-    cert_hours: "确认服务时长",
+    cert_hours: "确认服务时长（小时）",
     cert_number: "证书编号",
     cert_issuer: "签发单位",
     cert_issued: "签发日期",
@@ -286,4 +286,6 @@ pub static ZH: Text = Text {
     act_section: "活动与签到",
     act_page_link: "活动页面",
     prefilled: "时长已按签到签退记录预填，可修改。",
+    act_back: "返回活动列表",
+    code_link: "签到链接（二维码的内容）",
 };
