@@ -1,29 +1,24 @@
-//! The volunteer's parts of `/console/me`: their hours (confirmed, pending, disputed, each
-//! record with its order), star level and the hours to the next star, the certificate form,
-//! team invitations to accept or decline (`service::membership::answer`, as
-//! `POST /api/v1/me/invitations/{id}/accept` does), and the private calendar link
-//! (`service::activities::mine::new_calendar_url`, as `POST /api/v1/me/calendar`). Only the
-//! signed-in volunteer's own data: the volunteer id comes from the session, never the request.
+//! What `/console/me` shows a volunteer: their hours (confirmed, pending, disputed, each
+//! record with its order), star level and the hours to the next star, their open team
+//! invitations and whether they have a calendar link. Only the signed-in volunteer's own data:
+//! the volunteer id comes from the session, never the request. The forms are in
+//! `me_volunteer`.
 
-use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
 use kepu_domain::Actor;
 use kepu_domain::volunteer::VolunteerState;
 use std::collections::HashMap;
 use uuid::Uuid;
 
 use super::i18n::{self, Lang, volunteer as words};
-use super::me::{Shown, me_page};
 use super::names::Names;
-use super::page::{Posted, error_page, local_time};
-use super::session::{Signed, signed_in};
+use super::page::local_time;
+use super::session::Signed;
 use crate::entity::volunteers;
 use crate::error::{ApiError, ApiResult};
 use crate::service::activities::mine;
 use crate::service::activities::team::order_briefs;
 use crate::service::{ledger, membership};
 use crate::state::AppState;
-use crate::web::see_other;
 use sea_orm::EntityTrait;
 
 /// One service record, with its order.
@@ -154,106 +149,6 @@ pub async fn volunteer_part(
         invitations,
         has_calendar: mine::has_calendar(state, id).await?,
     }))
-}
-
-/// `POST /console/me/invitations/{id}/{answer}` (`accept` or `decline`): the volunteer's
-/// answer to an invitation of theirs.
-pub async fn post_invitation(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<(String, String)>,
-    form: web::Form<Vec<(String, String)>>,
-) -> HttpResponse {
-    let signed = match signed_in(&state, &req).await {
-        Ok(s) => s,
-        Err(page) => return page,
-    };
-    let Some(volunteer) = volunteer_id(&signed) else {
-        return signed.forbidden(&req);
-    };
-    let (raw_id, answer) = path.into_inner();
-    let accept = match answer.as_str() {
-        "accept" => true,
-        "decline" => false,
-        _ => return error_page(&req, Some(signed.nav()), &ApiError::NotFound),
-    };
-    let Ok(id) = Uuid::parse_str(&raw_id) else {
-        return error_page(&req, Some(signed.nav()), &ApiError::NotFound);
-    };
-    let t = i18n::text(signed.lang);
-    let posted = Posted::new(form.into_inner());
-    if !signed.form_is_genuine(&req, posted.get("csrf")) {
-        return me_page(
-            &state,
-            &req,
-            &signed,
-            Shown::alert(StatusCode::FORBIDDEN, t.expired_form),
-        )
-        .await;
-    }
-    match membership::answer(&state.db, volunteer, id, accept, state.now()).await {
-        Ok(_) => see_other(if accept {
-            "/console/me?inv=accepted"
-        } else {
-            "/console/me?inv=declined"
-        })
-        .finish(),
-        Err(ApiError::Conflict { code, .. }) => {
-            let notice = if code == "volunteer.not_approved" {
-                t.inv_not_approved
-            } else {
-                t.inv_answered
-            };
-            me_page(
-                &state,
-                &req,
-                &signed,
-                Shown::alert(StatusCode::CONFLICT, notice),
-            )
-            .await
-        }
-        Err(err) => error_page(&req, Some(signed.nav()), &err),
-    }
-}
-
-/// `POST /console/me/calendar`: a new private calendar link, shown once in the answer (the
-/// old one stops working).
-pub async fn post_calendar(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    form: web::Form<Vec<(String, String)>>,
-) -> HttpResponse {
-    let signed = match signed_in(&state, &req).await {
-        Ok(s) => s,
-        Err(page) => return page,
-    };
-    let Some(volunteer) = volunteer_id(&signed) else {
-        return signed.forbidden(&req);
-    };
-    let t = i18n::text(signed.lang);
-    let posted = Posted::new(form.into_inner());
-    if !signed.form_is_genuine(&req, posted.get("csrf")) {
-        return me_page(
-            &state,
-            &req,
-            &signed,
-            Shown::alert(StatusCode::FORBIDDEN, t.expired_form),
-        )
-        .await;
-    }
-    match mine::new_calendar_url(&state, volunteer).await {
-        Ok(url) => {
-            let mut shown = Shown::info(t.cal_new);
-            shown.calendar_url = Some(url);
-            let mut page = me_page(&state, &req, &signed, shown).await;
-            page.headers_mut().insert(
-                actix_web::http::header::CACHE_CONTROL,
-                actix_web::http::header::HeaderValue::from_static("no-store"),
-            );
-            page
-        }
-        Err(err) => error_page(&req, Some(signed.nav()), &err),
-    }
 }
 
 /// The notice of `/console/me?inv=…`.

@@ -16,6 +16,7 @@ mod hours;
 pub mod i18n;
 mod login;
 mod me;
+mod me_volunteer;
 mod mine;
 mod names;
 mod new_order;
@@ -56,10 +57,10 @@ pub fn pages(cfg: &mut web::ServiceConfig) {
                 "/me/certificate",
                 web::get().to(certificate::show_certificate),
             )
-            .route("/me/calendar", web::post().to(mine::post_calendar))
+            .route("/me/calendar", web::post().to(me_volunteer::post_calendar))
             .route(
                 "/me/invitations/{id}/{answer}",
-                web::post().to(mine::post_invitation),
+                web::post().to(me_volunteer::post_invitation),
             )
             .route("/activities", web::get().to(activities::show_activities))
             .route("/activities/{id}", web::get().to(activities::show_activity))

@@ -547,28 +547,8 @@ pub async fn post_action(
         .and_then(|v| v.trim().parse::<i64>().ok());
     let (input, sent) = parse_input(kind, &posted);
     let input = match input {
-        Ok(ActionInput::Complete {
-            served_on,
-            attendees,
-            summary,
-            hours: Some(hours),
-        }) => {
-            // Hours left as attendance filled them are filed as attendance's.
-            let row = svc::find_visible(&state.db, id, &signed.acting.actor).await;
-            let unchanged = match row {
-                Ok(v) => order_activity::from_attendance(&state, &v.row, served_on, &hours)
-                    .await
-                    .unwrap_or(false),
-                Err(_) => false,
-            };
-            Ok(ActionInput::Complete {
-                served_on,
-                attendees,
-                summary,
-                hours: (!unchanged).then_some(hours),
-            })
-        }
-        other => other,
+        Ok(input) => Ok(order_activity::attendance_or_typed(&state, &signed, id, input).await),
+        Err(err) => Err(err),
     };
     let result = match input {
         Ok(input) => svc::act(&state, &signed.acting, id, input, if_match).await,

@@ -19,6 +19,7 @@ use crate::entity::orders;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Caller;
 use crate::service::activities::{self, access, hours_for_completion};
+use crate::service::orders::{ActionInput, find_visible};
 use crate::state::AppState;
 
 /// One row of the roster on the order page.
@@ -141,4 +142,37 @@ pub async fn from_attendance(
     attended.sort();
     sent.sort();
     Ok(!attended.is_empty() && attended == sent)
+}
+
+/// A `complete` as the leader's form sent it: hours left exactly as attendance filled them are
+/// sent as none, so `complete` files them from attendance (`source: attendance`); changed
+/// hours go as typed. Any other action is unchanged.
+pub async fn attendance_or_typed(
+    state: &AppState,
+    signed: &Signed,
+    order_id: Uuid,
+    input: ActionInput,
+) -> ActionInput {
+    let ActionInput::Complete {
+        served_on,
+        attendees,
+        summary,
+        hours: Some(hours),
+    } = input
+    else {
+        return input;
+    };
+    let unchanged = match find_visible(&state.db, order_id, &signed.acting.actor).await {
+        Ok(v) => from_attendance(state, &v.row, served_on, &hours)
+            .await
+            .unwrap_or(false),
+        // The service answers for an order the caller may not see.
+        Err(_) => false,
+    };
+    ActionInput::Complete {
+        served_on,
+        attendees,
+        summary,
+        hours: (!unchanged).then_some(hours),
+    }
 }
