@@ -288,4 +288,5 @@ pub static EN: Text = Text {
     prefilled: "Hours are filled in from check-in and check-out; change them if needed.",
     act_back: "Back to the activities",
     code_link: "The check-in link (what the QR code holds)",
+    l_note: "Note",
 };

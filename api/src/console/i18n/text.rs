@@ -288,4 +288,5 @@ pub struct Text {
     pub prefilled: &'static str,
     pub act_back: &'static str,
     pub code_link: &'static str,
+    pub l_note: &'static str,
 }

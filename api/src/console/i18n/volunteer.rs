@@ -9,7 +9,7 @@ use std::collections::HashMap;
 pub fn next_star(lang: Lang, level: u8, missing: f64) -> String {
     match lang {
         Lang::Zh => format!("距 {level} 星还差 {missing} 小时。"),
-        Lang::En => format!("{missing} hours to go to {level} stars."),
+        Lang::En => format!("{missing} hours to go to star level {level}."),
     }
 }
 

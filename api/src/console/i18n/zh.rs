@@ -288,4 +288,5 @@ pub static ZH: Text = Text {
     prefilled: "时长已按签到签退记录预填，可修改。",
     act_back: "返回活动列表",
     code_link: "签到链接（二维码的内容）",
+    l_note: "备注",
 };
