@@ -18,3 +18,8 @@ document.querySelectorAll("input[name=team_ids]").forEach(function (b) {
     if (chosen && b.checked) chosen.checked = true;
   });
 });
+// The certificate's print button (printing from the browser's menu works without it).
+document.querySelectorAll("[data-print]").forEach(function (b) {
+  b.hidden = false;
+  b.addEventListener("click", function () { window.print(); });
+});

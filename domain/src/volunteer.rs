@@ -109,6 +109,14 @@ impl StarThresholds {
     pub fn level(&self, confirmed_hours: f64) -> u8 {
         self.0.iter().take_while(|t| confirmed_hours >= **t).count() as u8
     }
+
+    /// The next level and the hours still missing to reach it; `None` at the top level.
+    pub fn next(&self, confirmed_hours: f64) -> Option<(u8, f64)> {
+        let level = self.level(confirmed_hours);
+        self.0
+            .get(usize::from(level))
+            .map(|t| (level + 1, t - confirmed_hours))
+    }
 }
 
 #[cfg(test)]
@@ -134,6 +142,11 @@ mod tests {
         ] {
             assert_eq!(stars.level(hours), level, "{hours}");
         }
+        assert_eq!(stars.next(0.0), Some((1, 100.0)));
+        assert_eq!(stars.next(99.5), Some((1, 0.5)));
+        assert_eq!(stars.next(100.0), Some((2, 200.0)));
+        assert_eq!(stars.next(1499.0), Some((5, 1.0)));
+        assert_eq!(stars.next(1500.0), None);
         assert!(StarThresholds::new([1.0, 2.0, 3.0, 4.0, 5.0]).is_ok());
         assert!(StarThresholds::new([1.0, 1.0, 3.0, 4.0, 5.0]).is_err());
         assert!(StarThresholds::new([0.0, 1.0, 3.0, 4.0, 5.0]).is_err());

@@ -14,6 +14,8 @@ mod auth;
 mod certificates;
 mod concurrency;
 mod console;
+mod console_activities;
+mod console_volunteer;
 mod conventions;
 mod deadlines;
 mod exports;

@@ -1,7 +1,8 @@
 //! `/console/me`: the account of whoever is signed in — profile, email, the switch for
 //! non-urgent mail, and the password change (through `service::sessions`, as
-//! `PATCH /api/v1/me` and `POST /api/v1/me/password` do). After a reset by the association
-//! this is the only page open until the password is changed.
+//! `PATCH /api/v1/me` and `POST /api/v1/me/password` do); for volunteers also their hours,
+//! certificate, invitations and calendar link (`mine`). After a reset by the association this
+//! is the only page open until the password is changed.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -10,6 +11,7 @@ use kepu_domain::value::{Email, Password};
 use std::collections::HashMap;
 
 use super::i18n;
+use super::mine::{VolunteerPart, invitation_notice, volunteer_part};
 use super::page::{Chrome, Posted, error_page, field_errors};
 use super::session::{Signed, page_builder, signed_in};
 use crate::error::{ApiError, Problems};
@@ -28,11 +30,17 @@ pub struct MePage {
     email: String,
     notify: bool,
     must_change: bool,
-    volunteer: bool,
     notice: Option<String>,
     alert: bool,
     /// Messages beside the fields of the form shown again.
     errors: HashMap<String, String>,
+    /// A volunteer's hours, invitations and calendar.
+    vol: Option<VolunteerPart>,
+    /// A calendar link just made (shown once).
+    calendar_url: Option<String>,
+    /// The certificate period typed.
+    cert_from: String,
+    cert_to: String,
 }
 
 impl MePage {
@@ -41,37 +49,104 @@ impl MePage {
     }
 }
 
-fn me_page(
+/// Why the page is shown: status, notice, the form shown again with its values and messages.
+#[derive(Debug)]
+pub struct Shown {
+    /// Status.
+    pub status: StatusCode,
+    /// The notice and whether it is an alert.
+    pub notice: Option<(String, bool)>,
+    /// Which form is shown again (`settings`, `password`, `certificate`).
+    pub form: &'static str,
+    /// Its typed values.
+    pub values: HashMap<String, String>,
+    /// Messages beside its fields.
+    pub errors: HashMap<String, String>,
+    /// A calendar link just made.
+    pub calendar_url: Option<String>,
+}
+
+impl Shown {
+    /// The plain page.
+    pub fn plain(notice: Option<(String, bool)>) -> Self {
+        Self {
+            status: StatusCode::OK,
+            notice,
+            form: "",
+            values: HashMap::new(),
+            errors: HashMap::new(),
+            calendar_url: None,
+        }
+    }
+
+    /// The page with an information notice.
+    pub fn info(notice: &str) -> Self {
+        Self::plain(Some((notice.to_owned(), false)))
+    }
+
+    /// The page with an alert and `status`.
+    pub fn alert(status: StatusCode, notice: &str) -> Self {
+        Self {
+            status,
+            ..Self::plain(Some((notice.to_owned(), true)))
+        }
+    }
+
+    /// A refused `form` shown again.
+    pub fn refused(
+        status: StatusCode,
+        notice: &str,
+        form: &'static str,
+        values: HashMap<String, String>,
+        errors: HashMap<String, String>,
+    ) -> Self {
+        Self {
+            form,
+            values,
+            errors,
+            ..Self::alert(status, notice)
+        }
+    }
+}
+
+/// Renders the account page of `signed` (with a volunteer's parts for volunteers).
+pub async fn me_page(
+    state: &AppState,
     req: &HttpRequest,
     signed: &Signed,
-    status: StatusCode,
-    notice: Option<(String, bool)>,
-    form: &'static str,
-    values: HashMap<String, String>,
-    errors: HashMap<String, String>,
+    shown: Shown,
 ) -> HttpResponse {
     let user = &signed.session.user;
-    let (notice, alert) = match notice {
+    let vol = match volunteer_part(state, signed, signed.lang).await {
+        Ok(v) => v,
+        Err(err) => return error_page(req, Some(signed.nav()), &err),
+    };
+    let (notice, alert) = match shown.notice {
         Some((n, a)) => (Some(n), a),
         None => (None, false),
     };
-    let typed_email = (form == "settings")
-        .then(|| values.get("email").cloned())
-        .flatten();
+    let typed = |form: &str, field: &str| {
+        (shown.form == form)
+            .then(|| shown.values.get(field).cloned())
+            .flatten()
+    };
     let page = MePage {
         c: signed.chrome(req, "me"),
         username: user.username.clone(),
         name: user.display_name.clone(),
         role: i18n::role(signed.lang, user.role),
-        email: typed_email.unwrap_or_else(|| user.email.clone().unwrap_or_default()),
+        email: typed("settings", "email").unwrap_or_else(|| user.email.clone().unwrap_or_default()),
         notify: user.notify_non_urgent,
         must_change: signed.session.standing == Standing::MustChangePassword,
-        volunteer: user.role == kepu_domain::Role::Volunteer,
         notice,
         alert,
-        errors,
+        cert_from: typed("certificate", "from").unwrap_or_default(),
+        cert_to: typed("certificate", "to").unwrap_or_default(),
+        errors: shown.errors,
+        vol,
+        calendar_url: shown.calendar_url,
     };
-    render(page_builder(signed, req, status), &page)
+    render(page_builder(signed, req, shown.status), &page)
 }
 
 /// `GET /console/me`.
@@ -81,25 +156,19 @@ pub async fn show_me(state: web::Data<AppState>, req: HttpRequest) -> HttpRespon
         Err(page) => return page,
     };
     let t = i18n::text(signed.lang);
-    let query = req.query_string();
+    let query = web::Query::<HashMap<String, String>>::from_query(req.query_string())
+        .map(|q| q.into_inner())
+        .unwrap_or_default();
     let notice = if signed.session.standing == Standing::MustChangePassword {
         Some((t.must_change.to_owned(), true))
-    } else if query.contains("pw=1") {
+    } else if query.contains_key("pw") {
         Some((t.pw_changed.to_owned(), false))
-    } else if query.contains("saved=1") {
+    } else if query.contains_key("saved") {
         Some((t.saved.to_owned(), false))
     } else {
-        None
+        invitation_notice(signed.lang, &query).map(|n| (n.to_owned(), false))
     };
-    me_page(
-        &req,
-        &signed,
-        StatusCode::OK,
-        notice,
-        "",
-        HashMap::new(),
-        HashMap::new(),
-    )
+    me_page(&state, &req, &signed, Shown::plain(notice)).await
 }
 
 /// `POST /console/me`: email and the mail switch.
@@ -116,16 +185,14 @@ pub async fn post_settings(
     let t = i18n::text(lang);
     let posted = Posted::new(form.into_inner());
     if !signed.form_is_genuine(&req, posted.get("csrf")) {
-        let notice = Some((t.expired_form.to_owned(), true));
-        return me_page(
-            &req,
-            &signed,
+        let shown = Shown::refused(
             StatusCode::FORBIDDEN,
-            notice,
+            t.expired_form,
             "settings",
             posted.values(),
             HashMap::new(),
         );
+        return me_page(&state, &req, &signed, shown).await;
     }
     let mut p = Problems::new();
     let email = match posted.filled("email") {
@@ -149,16 +216,14 @@ pub async fn post_settings(
     match result {
         Ok(()) => see_other("/console/me?saved=1").finish(),
         Err(err @ ApiError::Validation(_)) => {
-            let notice = Some((t.fix_errors.to_owned(), true));
-            me_page(
-                &req,
-                &signed,
+            let shown = Shown::refused(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                notice,
+                t.fix_errors,
                 "settings",
                 posted.values(),
                 field_errors(lang, &err),
-            )
+            );
+            me_page(&state, &req, &signed, shown).await
         }
         Err(err) => error_page(&req, Some(signed.nav()), &err),
     }
@@ -181,16 +246,14 @@ pub async fn post_password(
     // Passwords are never sent back into a page.
     let nothing = HashMap::new;
     if !signed.form_is_genuine(&req, posted.get("csrf")) {
-        let notice = Some((t.expired_form.to_owned(), true));
-        return me_page(
-            &req,
-            &signed,
+        let shown = Shown::refused(
             StatusCode::FORBIDDEN,
-            notice,
+            t.expired_form,
             "password",
             nothing(),
             HashMap::new(),
         );
+        return me_page(&state, &req, &signed, shown).await;
     }
     let mut p = Problems::new();
     let current = p.require(
@@ -227,28 +290,25 @@ pub async fn post_password(
     match result {
         Ok(()) => see_other("/console/me?pw=1").finish(),
         Err(err @ ApiError::Validation(_)) => {
-            let notice = Some((t.fix_errors.to_owned(), true));
-            me_page(
-                &req,
-                &signed,
+            let shown = Shown::refused(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                notice,
+                t.fix_errors,
                 "password",
                 nothing(),
                 field_errors(lang, &err),
-            )
+            );
+            me_page(&state, &req, &signed, shown).await
         }
         Err(err @ ApiError::RateLimited { retry_after }) => {
-            let notice = Some((i18n::locked(lang, retry_after), true));
-            let page = me_page(
-                &req,
-                &signed,
+            let locked = i18n::locked(lang, retry_after);
+            let shown = Shown::refused(
                 StatusCode::TOO_MANY_REQUESTS,
-                notice,
+                &locked,
                 "password",
                 nothing(),
                 HashMap::new(),
             );
+            let page = me_page(&state, &req, &signed, shown).await;
             with_retry_after(page, &err)
         }
         Err(err) => error_page(&req, Some(signed.nav()), &err),

@@ -10,13 +10,18 @@
 //! every form carries the double-submit CSRF token of `web::session`. How sign-in, the session
 //! cookie and the forms fit together is in `docs/console.md`.
 
+mod activities;
+mod certificate;
 mod hours;
 pub mod i18n;
 mod login;
 mod me;
+mod me_volunteer;
+mod mine;
 mod names;
 mod new_order;
 mod order;
+mod order_activity;
 mod page;
 mod queue;
 mod session;
@@ -48,6 +53,49 @@ pub fn pages(cfg: &mut web::ServiceConfig) {
             .route("/me", web::get().to(me::show_me))
             .route("/me", web::post().to(me::post_settings))
             .route("/me/password", web::post().to(me::post_password))
+            .route(
+                "/me/certificate",
+                web::get().to(certificate::show_certificate),
+            )
+            .route("/me/calendar", web::post().to(me_volunteer::post_calendar))
+            .route(
+                "/me/invitations/{id}/{answer}",
+                web::post().to(me_volunteer::post_invitation),
+            )
+            .route("/activities", web::get().to(activities::show_activities))
+            .route("/activities/{id}", web::get().to(activities::show_activity))
+            .route(
+                "/activities/{id}/check-in",
+                web::get().to(activities::show_check_in),
+            )
+            .route(
+                "/activities/{id}/withdraw",
+                web::get().to(activities::show_withdraw),
+            )
+            .route(
+                "/activities/{id}/schedule",
+                web::post().to(activities::post_schedule),
+            )
+            .route(
+                "/activities/{id}/code",
+                web::post().to(activities::post_code),
+            )
+            .route(
+                "/activities/{id}/attendance",
+                web::post().to(activities::post_attendance),
+            )
+            .route(
+                "/activities/{id}/signup",
+                web::post().to(activities::post_signup),
+            )
+            .route(
+                "/activities/{id}/withdraw",
+                web::post().to(activities::post_withdraw),
+            )
+            .route(
+                "/activities/{id}/{check}",
+                web::post().to(activities::post_check),
+            )
             .default_service(web::to(session::not_found)),
     );
 }

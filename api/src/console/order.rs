@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use super::i18n::{self, Lang};
 use super::names::{Named, Names};
+use super::order_activity::{self, OrderActivity};
 use super::page::{Chrome, Posted, error_page, field_errors, local_time};
 use super::session::{Signed, page_builder, signed_in};
 use crate::error::{ApiError, Problems};
@@ -88,6 +89,12 @@ pub struct OrderPage {
     members: Vec<MemberLine>,
     today: String,
     retry: Retry,
+    /// The activity and its roster, when scheduled and the caller may see it.
+    activity: Option<OrderActivity>,
+    /// The complete form as attendance fills it (`served_on`, `h-<volunteer id>`).
+    prefill: HashMap<String, String>,
+    /// Whether to link the activity's page (the claiming team's leader).
+    activity_link: bool,
 }
 
 impl OrderPage {
@@ -100,9 +107,16 @@ impl OrderPage {
     fn val(&self, action: &str, field: &str) -> &str {
         if self.retry.action == action {
             self.retry.values.get(field).map_or("", String::as_str)
+        } else if action == "complete" {
+            self.prefill.get(field).map_or("", String::as_str)
         } else {
             ""
         }
+    }
+
+    /// Whether the complete form's hours come pre-filled from attendance.
+    fn prefilled(&self) -> bool {
+        self.prefill.keys().any(|k| k.starts_with("h-"))
     }
 
     /// The message beside `field` of the `action` form.
@@ -220,6 +234,15 @@ async fn order_page(
             .collect(),
         _ => vec![],
     };
+    let activity = order_activity::load(state, signed, id).await?;
+    let prefill = if has(ActionKind::Complete) {
+        let served = order_activity::served_default(state, &row).await?;
+        let mut prefill = order_activity::prefill(state, &row, served).await?;
+        prefill.insert("served_on".into(), served.to_string());
+        prefill
+    } else {
+        HashMap::new()
+    };
     let events = history
         .items
         .iter()
@@ -258,6 +281,10 @@ async fn order_page(
         members,
         today: state.today().to_string(),
         retry: shown.retry,
+        activity,
+        prefill,
+        activity_link: signed.role() == kepu_domain::Role::TeamLeader
+            && o.state == OrderState::Claimed,
         o,
     };
     Ok(render(page_builder(signed, req, shown.status), &page))
@@ -519,6 +546,10 @@ pub async fn post_action(
         .get("version")
         .and_then(|v| v.trim().parse::<i64>().ok());
     let (input, sent) = parse_input(kind, &posted);
+    let input = match input {
+        Ok(input) => Ok(order_activity::attendance_or_typed(&state, &signed, id, input).await),
+        Err(err) => Err(err),
+    };
     let result = match input {
         Ok(input) => svc::act(&state, &signed.acting, id, input, if_match).await,
         Err(err) => Err(err),
@@ -575,7 +606,7 @@ mod tests {
         let (input, sent) = parse_input(ActionKind::Complete, &posted);
         assert_eq!(sent, vec![v]);
         assert!(
-            matches!(input, Ok(ActionInput::Complete { hours, .. }) if hours.as_ref().map(Vec::len) == Some(1))
+            matches!(input, Ok(ActionInput::Complete { hours: Some(hours), .. }) if hours.len() == 1)
         );
 
         let bad = Posted::new(vec![(format!("h-{v}"), "0.3".into())]);

@@ -225,6 +225,7 @@ pub struct Text {
     pub(super) volunteer_done_title: &'static str,
     pub(super) volunteer_done_text: &'static str,
     pub(super) volunteer_next: [&'static str; 3],
+    pub(super) volunteer_sign_in: &'static str,
 }
 
 /// Simplified Chinese.
@@ -333,6 +334,7 @@ pub static ZH: Text = Text {
         "审核通过后，用手机号和密码登录，加入一支科技志愿服务队。",
         "参加服务后，服务时长经部门确认，计入您的志愿时长和星级。",
     ],
+    volunteer_sign_in: "用手机号和密码登录志愿者页面",
 };
 
 /// English.
@@ -447,6 +449,7 @@ pub static EN: Text = Text {
         "Once approved, sign in with your phone number and password and join a volunteer team.",
         "Hours you serve, once confirmed by the department, count toward your record and star level.",
     ],
+    volunteer_sign_in: "Sign in with your phone number and password",
 };
 
 /// The few words `app.js` needs, handed to it as JSON in the page.

@@ -9,6 +9,7 @@ pub use crate::web::i18n::Lang;
 
 mod en;
 mod text;
+pub mod volunteer;
 mod zh;
 
 pub use en::EN;

@@ -99,6 +99,28 @@ pub async fn issue_code(state: &AppState, access: &Access) -> ApiResult<IssuedCo
     })
 }
 
+/// The code the leader was shown, again (their page is reloaded): `Some` only when `code` is
+/// the activity's current code and still valid. Nothing but its keyed hash is stored, so the
+/// page can show a code again only when it holds the code already.
+pub async fn current_code(
+    state: &AppState,
+    access: &Access,
+    code: &CheckInCode,
+) -> ApiResult<Option<IssuedCode>> {
+    access.leader()?;
+    let a = access.activity(&state.db).await?;
+    let now = state.now();
+    let current = a.code_expires_at.filter(|e| now < *e).filter(|_| {
+        a.code_hash.as_deref()
+            == Some(code_hash(state.settings.jwt_secret.as_deref(), a.order_id, code).as_str())
+    });
+    Ok(current.map(|expires_at| IssuedCode {
+        check_in_url: links::check_in_link(&state.settings.mail.public_url, a.order_id, code),
+        code: code.as_str().to_owned(),
+        expires_at,
+    }))
+}
+
 /// Check in or check out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Punch {

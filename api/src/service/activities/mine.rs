@@ -107,6 +107,15 @@ pub async fn new_calendar_url(state: &AppState, volunteer: Uuid) -> ApiResult<St
     ))
 }
 
+/// Whether `volunteer` has a calendar link (only its hash is kept: the link itself is shown
+/// once, when it is made).
+pub async fn has_calendar(state: &AppState, volunteer: Uuid) -> ApiResult<bool> {
+    Ok(calendar_tokens::Entity::find_by_id(volunteer)
+        .one(&state.db)
+        .await?
+        .is_some())
+}
+
 /// The calendar feed of the volunteer whose token this is: every activity they are signed up
 /// or waitlisted for, of orders not cancelled. 404 for an unknown (or replaced) token.
 pub async fn calendar_feed(state: &AppState, token: &str) -> ApiResult<String> {

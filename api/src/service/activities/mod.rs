@@ -10,6 +10,7 @@
 //! - [`mine`]: a volunteer's own activities, and their private calendar feed;
 //! - [`links`]: the links and the QR code the leader's page shows;
 //! - [`sweep`]: what the sweeper does for activities (forgotten check-outs, reminders);
+//! - [`team`]: a leader's team's activities, and what a volunteer may see of an order;
 //! - [`roster`]: holding an activity's row while its roster changes, and counting it;
 //! - [`view`]: what clients see.
 
@@ -21,6 +22,7 @@ pub mod roster;
 pub mod schedule;
 pub mod signup;
 pub mod sweep;
+pub mod team;
 pub mod view;
 
 pub use access::{Access, Role as AccessRole, access};

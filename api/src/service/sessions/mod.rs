@@ -159,11 +159,9 @@ pub async fn login(
     password: String,
     now: DateTime<Utc>,
 ) -> ApiResult<TokenPair> {
+    let username = &login_name(username);
     count_attempt(db, username, now).await?;
-    let user = users::Entity::find()
-        .filter(users::Column::Username.eq(username.trim().to_lowercase()))
-        .one(db)
-        .await?;
+    let user = account_named(db, username).await?;
     let hash = user.as_ref().map_or_else(
         || auth::DUMMY_PASSWORD_HASH.to_owned(),
         |u| u.password_hash.clone(),
@@ -187,6 +185,38 @@ pub async fn login(
             forget_stale_failures(db, now).await?;
             Err(bad_credentials())
         }
+    }
+}
+
+/// The login name as looked up: a valid username is trimmed and lower-cased (as accounts are
+/// stored); anything else that is a mobile number typed the way people type them
+/// (`138 1234 5678`, `+86 13812345678`) becomes the 11 digits a volunteer's account was
+/// registered under (registration stores `Phone::parse`'s digits).
+pub fn login_name(raw: &str) -> String {
+    let lower = raw.trim().to_lowercase();
+    if kepu_domain::value::Username::parse(&lower).is_ok() {
+        return lower;
+    }
+    match kepu_domain::value::Phone::parse(raw) {
+        Ok(phone) => phone.to_string(),
+        Err(_) => lower,
+    }
+}
+
+/// The account signing in as `name` (see [`login_name`]); a name that is also a mobile number
+/// in another spelling (`8613812345678`) finds the volunteer registered under its digits.
+async fn account_named(db: &DatabaseConnection, name: &str) -> ApiResult<Option<users::Model>> {
+    let find = |n: &str| {
+        users::Entity::find()
+            .filter(users::Column::Username.eq(n))
+            .one(db)
+    };
+    if let Some(user) = find(name).await? {
+        return Ok(Some(user));
+    }
+    match kepu_domain::value::Phone::parse(name) {
+        Ok(phone) if phone.as_ref() != name => Ok(find(phone.as_ref()).await?),
+        _ => Ok(None),
     }
 }
 

@@ -1,0 +1,178 @@
+//! The activity on the order page: its schedule and roster for staff in scope and the
+//! claiming team's leader (`service::activities::schedule::get`, as
+//! `GET /api/v1/orders/{id}/activity`), and the leader's complete form pre-filled with each
+//! member's hours from attendance (`service::activities::hours_for_completion`, the hours
+//! `complete` files when sent without any). Unchanged pre-filled hours are sent as "from
+//! attendance", so the records say where their hours came from.
+
+use chrono::NaiveDate;
+use kepu_domain::value::Hours;
+use sea_orm::EntityTrait;
+use std::collections::HashMap;
+use uuid::Uuid;
+
+use super::activities::{counts, when};
+use super::i18n::volunteer as words;
+use super::page::local_time;
+use super::session::Signed;
+use crate::entity::orders;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::Caller;
+use crate::service::activities::{self, access, hours_for_completion};
+use crate::service::orders::{ActionInput, find_visible};
+use crate::state::AppState;
+
+/// One row of the roster on the order page.
+#[derive(Debug)]
+pub struct RosterLine {
+    /// Name.
+    pub name: String,
+    /// Sign-up state in words.
+    pub state: String,
+    /// Checked in, local time.
+    pub checked_in: String,
+    /// Checked out, local time.
+    pub checked_out: String,
+    /// Hours from attendance.
+    pub hours: String,
+    /// The sweeper closed a forgotten check-out.
+    pub flagged: bool,
+}
+
+/// The activity as the order page shows it.
+#[derive(Debug)]
+pub struct OrderActivity {
+    /// When, local time.
+    pub when: String,
+    /// Where.
+    pub place: String,
+    /// Signed up of the slots, and the waiting list.
+    pub counts: String,
+    /// Everyone signed up or waiting.
+    pub roster: Vec<RosterLine>,
+}
+
+/// The order's activity for `signed`, if one is scheduled and they may see its roster.
+pub async fn load(
+    state: &AppState,
+    signed: &Signed,
+    order_id: Uuid,
+) -> ApiResult<Option<OrderActivity>> {
+    let lang = signed.lang;
+    let caller = Caller::User(signed.session.claims.clone());
+    let access = match access(&state.db, &caller, order_id).await {
+        Ok(a) => a,
+        Err(ApiError::NotFound) => return Ok(None),
+        Err(err) => return Err(err),
+    };
+    let a = match activities::schedule::get(state, &access).await {
+        Ok(a) => a,
+        Err(ApiError::NotFound) => return Ok(None),
+        Err(err) => return Err(err),
+    };
+    let roster = a
+        .roster
+        .iter()
+        .map(|r| RosterLine {
+            name: r.name.clone(),
+            state: words::signup_state(lang, Some(&r.state), r.waitlist_position),
+            checked_in: r
+                .checked_in_at
+                .map(|t| local_time(state, t))
+                .unwrap_or_default(),
+            checked_out: r
+                .checked_out_at
+                .map(|t| local_time(state, t))
+                .unwrap_or_default(),
+            hours: r.hours.map(words::hours).unwrap_or_default(),
+            flagged: r.flagged,
+        })
+        .collect();
+    Ok(Some(OrderActivity {
+        when: when(state, &a),
+        place: a.place.clone(),
+        counts: counts(lang, &a),
+        roster,
+    }))
+}
+
+/// The day a completion is filed for by default: the activity's day when it has begun, else
+/// today.
+pub async fn served_default(state: &AppState, order: &orders::Model) -> ApiResult<NaiveDate> {
+    let today = state.today();
+    let start = crate::entity::activities::Entity::find_by_id(order.id)
+        .one(&state.db)
+        .await?
+        .filter(|a| Some(a.team_id) == order.team_id)
+        .map(|a| {
+            a.starts_at
+                .with_timezone(&state.settings.timezone)
+                .date_naive()
+        });
+    Ok(start.filter(|d| *d <= today).unwrap_or(today))
+}
+
+/// The complete form's hours from attendance: `h-<volunteer id>` → hours.
+pub async fn prefill(
+    state: &AppState,
+    order: &orders::Model,
+    served_on: NaiveDate,
+) -> ApiResult<HashMap<String, String>> {
+    Ok(hours_for_completion(&state.db, order, served_on)
+        .await?
+        .into_iter()
+        .map(|(v, h)| (format!("h-{v}"), words::hours(h.as_f64())))
+        .collect())
+}
+
+/// Whether `hours` are exactly what attendance gives for `served_on` (and there is some): the
+/// leader left the pre-filled hours as they were.
+pub async fn from_attendance(
+    state: &AppState,
+    order: &orders::Model,
+    served_on: NaiveDate,
+    hours: &[(Uuid, Hours)],
+) -> ApiResult<bool> {
+    let mut attended: Vec<(Uuid, u16)> = hours_for_completion(&state.db, order, served_on)
+        .await?
+        .into_iter()
+        .map(|(v, h)| (v, h.halves()))
+        .collect();
+    let mut sent: Vec<(Uuid, u16)> = hours.iter().map(|(v, h)| (*v, h.halves())).collect();
+    attended.sort();
+    sent.sort();
+    Ok(!attended.is_empty() && attended == sent)
+}
+
+/// A `complete` as the leader's form sent it: hours left exactly as attendance filled them are
+/// sent as none, so `complete` files them from attendance (`source: attendance`); changed
+/// hours go as typed. Any other action is unchanged.
+pub async fn attendance_or_typed(
+    state: &AppState,
+    signed: &Signed,
+    order_id: Uuid,
+    input: ActionInput,
+) -> ActionInput {
+    let ActionInput::Complete {
+        served_on,
+        attendees,
+        summary,
+        hours: Some(hours),
+    } = input
+    else {
+        return input;
+    };
+    let unchanged = match find_visible(&state.db, order_id, &signed.acting.actor).await {
+        Ok(v) => from_attendance(state, &v.row, served_on, &hours)
+            .await
+            .unwrap_or(false),
+        // The service answers for an order the caller may not see.
+        Err(_) => false,
+    };
+    ActionInput::Complete {
+        served_on,
+        attendees,
+        summary,
+        hours: (!unchanged).then_some(hours),
+    }
+}
