@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use super::{ADMIN_PASSWORD, PASSWORD};
 
+/// One JSON call; anything but `expect` is an error with the body.
 async fn call(
     client: &Client,
     method: reqwest::Method,

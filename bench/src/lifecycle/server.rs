@@ -102,8 +102,6 @@ pub(super) async fn start_server(
     )
 }
 
-/// One JSON call; anything but `expect` is an error with the body.
-
 /// `pgbench` TPC-B with 8 clients against the same server: initialises a scratch database,
 /// runs for `secs` seconds, and returns the tps it reports.
 pub(super) fn pgbench(server: &str, secs: u64) -> anyhow::Result<Option<f64>> {
