@@ -1,29 +1,27 @@
-//! `/console/orders/{id}`: everything the API shows the caller of one order (the contact phone
-//! in full only to those handling it), its history from the hash-chained events with whether
-//! the chain verifies, and one form per action the caller may take now. Each form posts to
-//! `/console/orders/{id}/{action}`, is parsed into the same `ActionInput` the API builds and
-//! goes through `service::orders::act` with the page's version as `If-Match`: a page someone
-//! else has overtaken gets "someone else acted on this order; here it is now".
+//! The order page: the order as the caller may see it, its history, and the forms of the
+//! actions the caller may take now, shown again with the typed values and the messages when
+//! a post is refused.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use kepu_domain::order::{self, ActionKind, OrderState};
-use kepu_domain::value::{Attendees, Hours, Note, Reason, Summary, parse_date};
+use kepu_domain::order::{ActionKind, OrderState};
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
-use super::i18n::{self, Lang};
-use super::names::{Named, Names};
-use super::order_activity::{self, OrderActivity};
-use super::page::{Chrome, Posted, error_page, field_errors, local_time};
-use super::session::{Signed, page_builder, signed_in};
-use crate::error::{ApiError, Problems};
+use super::super::i18n;
+use super::super::names::{Named, Names};
+use super::super::page::{Chrome, error_page, local_time};
+use super::super::session::{Signed, page_builder, signed_in};
+use super::activity::{self as order_activity, OrderActivity};
+use super::parse::parse_order_id;
+use crate::error::ApiError;
+use crate::service::activities::completion_day;
 use crate::service::membership;
 use crate::service::orders::triage::{self, TeamChoice};
-use crate::service::orders::{self as svc, ActionInput, OrderView};
+use crate::service::orders::{self as svc, OrderView};
 use crate::state::AppState;
-use crate::web::{render, see_other};
+use crate::web::render;
 
 /// One event of the history.
 #[derive(Debug)]
@@ -54,11 +52,15 @@ pub struct MemberLine {
 
 /// What a refused form shows again: which form, the typed values, the messages.
 #[derive(Debug, Default)]
-struct Retry {
-    action: String,
-    values: HashMap<String, String>,
-    picks: HashSet<String>,
-    errors: HashMap<String, String>,
+pub struct Retry {
+    /// The form's action.
+    pub action: String,
+    /// What was typed.
+    pub values: HashMap<String, String>,
+    /// The teams ticked.
+    pub picks: HashSet<String>,
+    /// The messages, by field.
+    pub errors: HashMap<String, String>,
 }
 
 /// The order page.
@@ -174,14 +176,18 @@ impl OrderPage {
 }
 
 /// Why a page is shown again.
-struct Shown {
-    status: StatusCode,
-    notice: Option<&'static str>,
-    alert: bool,
-    retry: Retry,
+pub struct Shown {
+    /// The answer's status.
+    pub status: StatusCode,
+    /// The notice above the page.
+    pub notice: Option<&'static str>,
+    /// Whether the notice is an alert.
+    pub alert: bool,
+    /// The refused form.
+    pub retry: Retry,
 }
 
-async fn order_page(
+pub async fn order_page(
     state: &AppState,
     req: &HttpRequest,
     signed: &Signed,
@@ -236,8 +242,8 @@ async fn order_page(
     };
     let activity = order_activity::load(state, signed, id).await?;
     let prefill = if has(ActionKind::Complete) {
-        let served = order_activity::served_default(state, &row).await?;
-        let mut prefill = order_activity::prefill(state, &row, served).await?;
+        let served = completion_day(state, &row).await?;
+        let mut prefill = order_activity::prefill(state, &visible, served).await?;
         prefill.insert("served_on".into(), served.to_string());
         prefill
     } else {
@@ -290,10 +296,6 @@ async fn order_page(
     Ok(render(page_builder(signed, req, shown.status), &page))
 }
 
-fn parse_order_id(raw: &str) -> Option<Uuid> {
-    Uuid::parse_str(raw).ok()
-}
-
 /// `GET /console/orders/{id}`.
 pub async fn show_order(
     state: web::Data<AppState>,
@@ -321,302 +323,5 @@ pub async fn show_order(
     match order_page(&state, &req, &signed, id, shown).await {
         Ok(page) => page,
         Err(err) => error_page(&req, Some(signed.nav()), &err),
-    }
-}
-
-fn reason(p: &mut Problems, posted: &Posted) -> Option<Reason> {
-    p.require("reason", posted.filled("reason"))
-        .and_then(|r| p.check("reason", Reason::parse(&r)))
-}
-
-fn note(p: &mut Problems, posted: &Posted) -> Option<Note> {
-    posted
-        .filled("note")
-        .and_then(|n| p.check("note", Note::parse(&n)))
-}
-
-fn uuid(p: &mut Problems, field: &str, raw: Option<String>) -> Option<Uuid> {
-    raw.and_then(|r| p.check(field, Uuid::parse_str(&r).map_err(|_| "不是有效的ID")))
-}
-
-/// The hours table of `complete`: one `h-<volunteer id>` field per member; empty means absent.
-/// Answers the volunteers in the order they are sent, so a service message about
-/// `hours[i]` can be put beside the right row.
-fn hours_of(p: &mut Problems, posted: &Posted) -> (Vec<(Uuid, Hours)>, Vec<Uuid>) {
-    let mut hours = Vec::new();
-    let mut order = Vec::new();
-    for (key, value) in posted.pairs() {
-        let Some(id) = key
-            .strip_prefix("h-")
-            .and_then(|id| Uuid::parse_str(id).ok())
-        else {
-            continue;
-        };
-        let value = value.trim();
-        if value.is_empty() {
-            continue;
-        }
-        let field = format!("h-{id}");
-        let parsed = value
-            .parse::<f64>()
-            .map_err(|_| "请填写数字".to_owned())
-            .and_then(|h| Hours::parse(h).map_err(|e| e.to_string()));
-        if let Some(h) = p.check(&field, parsed) {
-            order.push(id);
-            hours.push((id, h));
-        }
-    }
-    (hours, order)
-}
-
-/// Parses the form of `kind` into the action's input, as the API parses its JSON body.
-/// The second value lists the volunteers of a `complete` in the order sent.
-fn parse_input(kind: ActionKind, posted: &Posted) -> (Result<ActionInput, ApiError>, Vec<Uuid>) {
-    let mut p = Problems::new();
-    let mut sent = vec![];
-    let input = match kind {
-        ActionKind::Dispatch => {
-            let department = p.require("department_id", posted.filled("department_id"));
-            let department = uuid(&mut p, "department_id", department);
-            let note = note(&mut p, posted);
-            p.finish(|| {
-                Some(ActionInput::Dispatch {
-                    department_id: department?.into(),
-                    note,
-                })
-            })
-        }
-        ActionKind::Reject => {
-            let reason = reason(&mut p, posted);
-            let duplicate_of = uuid(&mut p, "duplicate_of", posted.filled("duplicate_of"));
-            p.finish(|| {
-                Some(ActionInput::Reject {
-                    reason: reason?,
-                    duplicate_of: duplicate_of.map(Into::into),
-                })
-            })
-        }
-        ActionKind::Accept => {
-            let team_ids = if posted.get("offer") == Some("chosen") {
-                let raw = posted.all("team_ids");
-                if raw.is_empty() {
-                    p.add("team_ids", "至少指定一个服务队，或开放给所有服务队");
-                }
-                let ids = raw
-                    .into_iter()
-                    .filter_map(|r| uuid(&mut p, "team_ids", Some(r.to_owned())))
-                    .map(Into::into)
-                    .collect();
-                Some(ids)
-            } else {
-                None
-            };
-            let note = note(&mut p, posted);
-            p.finish(|| Some(ActionInput::Accept { team_ids, note }))
-        }
-        ActionKind::Return => {
-            let reason = reason(&mut p, posted);
-            p.finish(|| Some(ActionInput::Return { reason: reason? }))
-        }
-        ActionKind::Release => {
-            let reason = reason(&mut p, posted);
-            p.finish(|| Some(ActionInput::Release { reason: reason? }))
-        }
-        ActionKind::Claim => {
-            let planned_date = posted
-                .filled("planned_date")
-                .and_then(|d| p.check("planned_date", parse_date(&d)));
-            let note = note(&mut p, posted);
-            p.finish(|| Some(ActionInput::Claim { planned_date, note }))
-        }
-        ActionKind::Complete => {
-            let served_on = p
-                .require("served_on", posted.filled("served_on"))
-                .and_then(|d| p.check("served_on", parse_date(&d)));
-            let attendees = p
-                .require("attendees", posted.filled("attendees"))
-                .and_then(|n| {
-                    p.check(
-                        "attendees",
-                        n.parse::<i64>()
-                            .map_err(|_| "请填写整数".to_owned())
-                            .and_then(|n| Attendees::parse(n).map_err(|e| e.to_string())),
-                    )
-                });
-            let summary = p
-                .require("summary", posted.filled("summary"))
-                .and_then(|s| p.check("summary", Summary::parse(&s)));
-            let (hours, order) = hours_of(&mut p, posted);
-            if hours.is_empty() && p.is_empty() {
-                p.add("hours", "至少填写一名志愿者的时长");
-            }
-            sent = order;
-            p.finish(|| {
-                Some(ActionInput::Complete {
-                    served_on: served_on?,
-                    attendees: attendees?,
-                    summary: summary?,
-                    hours: Some(hours),
-                })
-            })
-        }
-        ActionKind::Close => Ok(ActionInput::Close),
-        _ => {
-            let reason = posted
-                .filled("reason")
-                .and_then(|r| p.check("reason", Reason::parse(&r)));
-            p.finish(|| Some(ActionInput::Cancel { reason }))
-        }
-    };
-    (input, sent)
-}
-
-/// Puts the service's `hours[i].…` messages beside the member rows (`h-<volunteer id>`).
-fn place_hours_errors(errors: HashMap<String, String>, sent: &[Uuid]) -> HashMap<String, String> {
-    errors
-        .into_iter()
-        .map(|(field, message)| {
-            let row = field
-                .strip_prefix("hours[")
-                .and_then(|rest| rest.split_once(']'))
-                .and_then(|(i, _)| i.parse::<usize>().ok())
-                .and_then(|i| sent.get(i));
-            match row {
-                Some(id) => (format!("h-{id}"), message),
-                None => (field, message),
-            }
-        })
-        .collect()
-}
-
-/// `POST /console/orders/{id}/{action}`.
-pub async fn post_action(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<(String, String)>,
-    form: web::Form<Vec<(String, String)>>,
-) -> HttpResponse {
-    let signed = match signed_in(&state, &req).await {
-        Ok(s) => s,
-        Err(page) => return page,
-    };
-    if !signed.handles_orders() {
-        return signed.forbidden(&req);
-    }
-    let (raw_id, raw_action) = path.into_inner();
-    let kind = raw_action
-        .parse::<ActionKind>()
-        .ok()
-        .filter(|k| !matches!(k, ActionKind::Submit | ActionKind::Rate));
-    let (Some(id), Some(kind)) = (parse_order_id(&raw_id), kind) else {
-        return error_page(&req, Some(signed.nav()), &ApiError::NotFound);
-    };
-    let lang: Lang = signed.lang;
-    let t = i18n::text(lang);
-    let posted = Posted::new(form.into_inner());
-    let again = |status, notice, retry| {
-        let shown = Shown {
-            status,
-            notice: Some(notice),
-            alert: true,
-            retry,
-        };
-        let (state, req, signed) = (state.clone(), req.clone(), &signed);
-        async move {
-            match order_page(&state, &req, signed, id, shown).await {
-                Ok(page) => page,
-                Err(err) => error_page(&req, Some(signed.nav()), &err),
-            }
-        }
-    };
-    let keep = |errors| Retry {
-        action: kind.as_str().to_owned(),
-        values: posted.values(),
-        picks: posted
-            .all("team_ids")
-            .into_iter()
-            .map(str::to_owned)
-            .collect(),
-        errors,
-    };
-    if !signed.form_is_genuine(&req, posted.get("csrf")) {
-        return again(StatusCode::FORBIDDEN, t.expired_form, keep(HashMap::new())).await;
-    }
-    let if_match = posted
-        .get("version")
-        .and_then(|v| v.trim().parse::<i64>().ok());
-    let (input, sent) = parse_input(kind, &posted);
-    let input = match input {
-        Ok(input) => Ok(order_activity::attendance_or_typed(&state, &signed, id, input).await),
-        Err(err) => Err(err),
-    };
-    let result = match input {
-        Ok(input) => svc::act(&state, &signed.acting, id, input, if_match).await,
-        Err(err) => Err(err),
-    };
-    match result {
-        Ok(changed) => {
-            if order::can_view(&changed.facts, &signed.acting.actor) {
-                see_other(&format!("/console/orders/{id}?done=1")).finish()
-            } else {
-                // Returned to the station: the department no longer sees it.
-                see_other("/console/orders?done=1-0").finish()
-            }
-        }
-        Err(err @ ApiError::Validation(_)) => {
-            let errors = place_hours_errors(field_errors(lang, &err), &sent);
-            again(StatusCode::UNPROCESSABLE_ENTITY, t.fix_errors, keep(errors)).await
-        }
-        Err(ApiError::Conflict { .. }) => {
-            again(StatusCode::CONFLICT, t.stale, Retry::default()).await
-        }
-        Err(err) => error_page(&req, Some(signed.nav()), &err),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn hours_messages_go_beside_the_member_they_name() {
-        let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
-        let errors = HashMap::from([
-            ("hours[1].hours".to_owned(), "too many".to_owned()),
-            ("summary".to_owned(), "required".to_owned()),
-        ]);
-        let placed = place_hours_errors(errors, &[a, b]);
-        assert_eq!(
-            placed.get(&format!("h-{b}")).map(String::as_str),
-            Some("too many")
-        );
-        assert_eq!(placed.get("summary").map(String::as_str), Some("required"));
-    }
-
-    #[test]
-    fn a_complete_form_reads_like_the_api_body() {
-        let v = Uuid::now_v7();
-        let posted = Posted::new(vec![
-            ("served_on".into(), "2024-05-01".into()),
-            ("attendees".into(), "30".into()),
-            ("summary".into(), "讲了疫苗".into()),
-            (format!("h-{v}"), "2.5".into()),
-            (format!("h-{}", Uuid::now_v7()), "".into()),
-        ]);
-        let (input, sent) = parse_input(ActionKind::Complete, &posted);
-        assert_eq!(sent, vec![v]);
-        assert!(
-            matches!(input, Ok(ActionInput::Complete { hours: Some(hours), .. }) if hours.len() == 1)
-        );
-
-        let bad = Posted::new(vec![(format!("h-{v}"), "0.3".into())]);
-        let (input, _) = parse_input(ActionKind::Complete, &bad);
-        let Err(ApiError::Validation(errors)) = input else {
-            panic!("expected a validation error");
-        };
-        let fields: HashSet<_> = errors.iter().map(|e| e.field.as_str()).collect();
-        for f in ["served_on", "attendees", "summary", &format!("h-{v}")] {
-            assert!(fields.contains(f), "{f} missing from {fields:?}");
-        }
     }
 }
