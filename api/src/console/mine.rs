@@ -13,13 +13,11 @@ use super::i18n::{self, Lang, volunteer as words};
 use super::names::Names;
 use super::page::local_time;
 use super::session::Signed;
-use crate::entity::volunteers;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::service::activities::mine;
 use crate::service::activities::team::order_briefs;
-use crate::service::{ledger, membership};
+use crate::service::{ledger, membership, people};
 use crate::state::AppState;
-use sea_orm::EntityTrait;
 
 /// One service record, with its order.
 #[derive(Debug)]
@@ -102,10 +100,7 @@ pub async fn volunteer_part(
         return Ok(None);
     };
     let t = i18n::text(lang);
-    let v = volunteers::Entity::find_by_id(id)
-        .one(&state.db)
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    let v = people::volunteer(&state.db, id).await?;
     let stars = &state.settings.star_thresholds;
     let hours = ledger::hours(&state.db, id, stars).await?;
     let names = Names::load(state, lang).await?;

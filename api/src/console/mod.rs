@@ -21,7 +21,6 @@ mod mine;
 mod names;
 mod new_order;
 mod order;
-mod order_activity;
 mod page;
 mod queue;
 mod session;

@@ -322,6 +322,16 @@ pub async fn review_volunteer(
     Ok(VolunteerView::new(now, true))
 }
 
+/// One volunteer as the association and the volunteer themselves see them (phone in full);
+/// 404 when there is none.
+pub async fn volunteer(db: &DatabaseConnection, id: Uuid) -> ApiResult<VolunteerView> {
+    let v = volunteers::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(VolunteerView::new(v, true))
+}
+
 /// Volunteers, newest first, optionally in one state.
 pub async fn list_volunteers(
     db: &DatabaseConnection,

@@ -162,7 +162,6 @@ pub static EN: Text = Text {
     pw_changed: "Password changed; your other sign-ins have ended.",
     must_change: "Choose a new password before using the other pages.",
     mismatch: "The two new passwords differ.",
-    volunteer_note: "Pages for volunteers' activities, hours and certificates are coming; for now use the volunteer pages on your phone.",
     // Volunteers' and leaders' pages.
     nav_activities: "Activities",
     v_pending: "Your volunteer sign-up is waiting for the association's review; once approved you can join a team and sign up for activities.",

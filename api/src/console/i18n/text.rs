@@ -161,7 +161,6 @@ pub struct Text {
     pub pw_changed: &'static str,
     pub must_change: &'static str,
     pub mismatch: &'static str,
-    pub volunteer_note: &'static str,
     // Volunteers' and leaders' pages: /console/me (volunteer parts), /console/me/certificate,
     // /console/activities and the activity on the order page.
     pub nav_activities: &'static str,

@@ -162,7 +162,6 @@ pub static ZH: Text = Text {
     pw_changed: "密码已修改，其他设备上的登录已退出。",
     must_change: "请先设置新密码，然后才能使用其他页面。",
     mismatch: "两次输入的新密码不一致",
-    volunteer_note: "志愿者的活动、时长和证书页面即将推出；目前请使用手机上的志愿者页面。",
     // Volunteers' and leaders' pages.
     nav_activities: "活动",
     v_pending: "您的志愿者报名正在等待科协审核；审核通过后即可加入服务队、报名参加活动。",

@@ -418,3 +418,41 @@ pub async fn hours_for_completion(
     }
     Ok(hours)
 }
+
+/// The day a completion of `order` is filed for by default: the day its activity began (in
+/// the deployment's time zone) when it has begun and belongs to the claiming team, else today.
+pub async fn completion_day(
+    state: &AppState,
+    order: &orders::Model,
+) -> ApiResult<chrono::NaiveDate> {
+    let today = state.today();
+    let start = activities::Entity::find_by_id(order.id)
+        .one(&state.db)
+        .await?
+        .filter(|a| Some(a.team_id) == order.team_id)
+        .map(|a| {
+            a.starts_at
+                .with_timezone(&state.settings.timezone)
+                .date_naive()
+        });
+    Ok(start.filter(|d| *d <= today).unwrap_or(today))
+}
+
+/// Whether `hours` are exactly what attendance gives for `served_on` (and there is some): the
+/// leader left the hours `hours_for_completion` filled in as they were.
+pub async fn is_from_attendance(
+    db: &impl ConnectionTrait,
+    order: &orders::Model,
+    served_on: chrono::NaiveDate,
+    hours: &[(Uuid, Hours)],
+) -> ApiResult<bool> {
+    let mut attended: Vec<(Uuid, u16)> = hours_for_completion(db, order, served_on)
+        .await?
+        .into_iter()
+        .map(|(v, h)| (v, h.halves()))
+        .collect();
+    let mut sent: Vec<(Uuid, u16)> = hours.iter().map(|(v, h)| (*v, h.halves())).collect();
+    attended.sort();
+    sent.sort();
+    Ok(!attended.is_empty() && attended == sent)
+}

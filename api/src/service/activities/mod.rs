@@ -26,5 +26,7 @@ pub mod team;
 pub mod view;
 
 pub use access::{Access, Role as AccessRole, access};
-pub use attendance::{IssuedCode, ManualAttendance, hours_for_completion};
+pub use attendance::{
+    IssuedCode, ManualAttendance, completion_day, hours_for_completion, is_from_attendance,
+};
 pub use view::{ActivityView, MyActivities, MyActivity, RosterRow, SignupView};

@@ -2,24 +2,22 @@
 //! claiming team's leader (`service::activities::schedule::get`, as
 //! `GET /api/v1/orders/{id}/activity`), and the leader's complete form pre-filled with each
 //! member's hours from attendance (`service::activities::hours_for_completion`, the hours
-//! `complete` files when sent without any). Unchanged pre-filled hours are sent as "from
-//! attendance", so the records say where their hours came from.
+//! `complete` files when sent without any). Unchanged pre-filled hours
+//! (`service::activities::is_from_attendance`) are sent as "from attendance", so the records
+//! say where their hours came from.
 
 use chrono::NaiveDate;
-use kepu_domain::value::Hours;
-use sea_orm::EntityTrait;
 use std::collections::HashMap;
 use uuid::Uuid;
 
-use super::activities::{counts, when};
-use super::i18n::volunteer as words;
-use super::page::local_time;
-use super::session::Signed;
-use crate::entity::orders;
+use super::super::activities::{counts, when};
+use super::super::i18n::volunteer as words;
+use super::super::page::local_time;
+use super::super::session::Signed;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Caller;
-use crate::service::activities::{self, access, hours_for_completion};
-use crate::service::orders::{ActionInput, find_visible};
+use crate::service::activities::{self, access, hours_for_completion, is_from_attendance};
+use crate::service::orders::{ActionInput, VisibleOrder, find_visible};
 use crate::state::AppState;
 
 /// One row of the roster on the order page.
@@ -96,52 +94,17 @@ pub async fn load(
     }))
 }
 
-/// The day a completion is filed for by default: the activity's day when it has begun, else
-/// today.
-pub async fn served_default(state: &AppState, order: &orders::Model) -> ApiResult<NaiveDate> {
-    let today = state.today();
-    let start = crate::entity::activities::Entity::find_by_id(order.id)
-        .one(&state.db)
-        .await?
-        .filter(|a| Some(a.team_id) == order.team_id)
-        .map(|a| {
-            a.starts_at
-                .with_timezone(&state.settings.timezone)
-                .date_naive()
-        });
-    Ok(start.filter(|d| *d <= today).unwrap_or(today))
-}
-
 /// The complete form's hours from attendance: `h-<volunteer id>` → hours.
 pub async fn prefill(
     state: &AppState,
-    order: &orders::Model,
+    order: &VisibleOrder,
     served_on: NaiveDate,
 ) -> ApiResult<HashMap<String, String>> {
-    Ok(hours_for_completion(&state.db, order, served_on)
+    Ok(hours_for_completion(&state.db, &order.row, served_on)
         .await?
         .into_iter()
         .map(|(v, h)| (format!("h-{v}"), words::hours(h.as_f64())))
         .collect())
-}
-
-/// Whether `hours` are exactly what attendance gives for `served_on` (and there is some): the
-/// leader left the pre-filled hours as they were.
-pub async fn from_attendance(
-    state: &AppState,
-    order: &orders::Model,
-    served_on: NaiveDate,
-    hours: &[(Uuid, Hours)],
-) -> ApiResult<bool> {
-    let mut attended: Vec<(Uuid, u16)> = hours_for_completion(&state.db, order, served_on)
-        .await?
-        .into_iter()
-        .map(|(v, h)| (v, h.halves()))
-        .collect();
-    let mut sent: Vec<(Uuid, u16)> = hours.iter().map(|(v, h)| (*v, h.halves())).collect();
-    attended.sort();
-    sent.sort();
-    Ok(!attended.is_empty() && attended == sent)
 }
 
 /// A `complete` as the leader's form sent it: hours left exactly as attendance filled them are
@@ -163,7 +126,7 @@ pub async fn attendance_or_typed(
         return input;
     };
     let unchanged = match find_visible(&state.db, order_id, &signed.acting.actor).await {
-        Ok(v) => from_attendance(state, &v.row, served_on, &hours)
+        Ok(v) => is_from_attendance(&state.db, &v.row, served_on, &hours)
             .await
             .unwrap_or(false),
         // The service answers for an order the caller may not see.
