@@ -15,6 +15,7 @@ mod certificates;
 mod concurrency;
 mod console;
 mod conventions;
+mod dashboard;
 mod deadlines;
 mod exports;
 mod import;

@@ -10,6 +10,8 @@
 //! every form carries the double-submit CSRF token of `web::session`. How sign-in, the session
 //! cookie and the forms fit together is in `docs/console.md`.
 
+mod chart;
+mod dashboard;
 mod hours;
 pub mod i18n;
 mod login;
@@ -45,6 +47,11 @@ pub fn pages(cfg: &mut web::ServiceConfig) {
             .route("/orders/{id}/{action}", web::post().to(order::post_action))
             .route("/hours", web::get().to(hours::show_hours))
             .route("/hours", web::post().to(hours::post_hours))
+            .route("/dashboard", web::get().to(dashboard::show_dashboard))
+            .route(
+                "/exports/{report}.{format}",
+                web::get().to(dashboard::download_export),
+            )
             .route("/me", web::get().to(me::show_me))
             .route("/me", web::post().to(me::post_settings))
             .route("/me/password", web::post().to(me::post_password))

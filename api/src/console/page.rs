@@ -21,6 +21,8 @@ pub struct Nav {
     pub new_order: bool,
     /// Hours to confirm (department staff, association).
     pub hours: bool,
+    /// The association's dashboard, volunteer review and administration.
+    pub association: bool,
 }
 
 /// What every console page shares: language, words, asset URLs, the language switch, the
