@@ -22,6 +22,7 @@ mod order;
 mod page;
 mod queue;
 mod session;
+mod volunteers;
 
 use actix_web::web;
 
@@ -51,6 +52,15 @@ pub fn pages(cfg: &mut web::ServiceConfig) {
             .route(
                 "/exports/{report}.{format}",
                 web::get().to(dashboard::download_export),
+            )
+            .route("/volunteers", web::get().to(volunteers::show_volunteers))
+            .route(
+                "/volunteers/approve",
+                web::post().to(volunteers::post_approve),
+            )
+            .route(
+                "/volunteers/{id}/{action}",
+                web::post().to(volunteers::post_single),
             )
             .route("/me", web::get().to(me::show_me))
             .route("/me", web::post().to(me::post_settings))
