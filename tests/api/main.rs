@@ -14,6 +14,7 @@ mod auth;
 mod certificates;
 mod concurrency;
 mod console;
+mod console_admin;
 mod console_volunteers;
 mod conventions;
 mod dashboard;

@@ -10,6 +10,7 @@
 //! every form carries the double-submit CSRF token of `web::session`. How sign-in, the session
 //! cookie and the forms fit together is in `docs/console.md`.
 
+mod admin;
 mod chart;
 mod dashboard;
 mod hours;
@@ -62,6 +63,7 @@ pub fn pages(cfg: &mut web::ServiceConfig) {
                 "/volunteers/{id}/{action}",
                 web::post().to(volunteers::post_single),
             )
+            .configure(admin::pages)
             .route("/me", web::get().to(me::show_me))
             .route("/me", web::post().to(me::post_settings))
             .route("/me/password", web::post().to(me::post_password))
