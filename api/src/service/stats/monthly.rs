@@ -1,20 +1,17 @@
 //! The dashboard's other figures: approvals and confirmed hours per month (monthly counters of
 //! `stat_totals`, a dozen rows), and the orders waiting at each stage of the chain with how many
-//! are overdue (counts over the waiting orders only, through the `(state, id)` index: never a
-//! scan of finished orders).
+//! are overdue (one grouped count over the waiting orders only, through the `(state, id)` index:
+//! never a scan of finished orders).
 
 use chrono::{DateTime, Utc};
 use kepu_domain::OrderState;
 use kepu_domain::stats::{ALL_TOWNSHIPS, Metric, months_ending};
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
-};
+use sea_orm::sea_query::{Alias, CaseStatement, Expr, Func, SimpleExpr};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
 use std::collections::HashMap;
 
 use crate::entity::{orders, stat_totals};
 use crate::error::ApiResult;
-use crate::service::orders::OrderFilter;
-use crate::service::orders::list::filtered;
 
 /// One month's figures.
 #[derive(Clone, Debug, PartialEq)]
@@ -92,33 +89,45 @@ pub struct StageFigures {
 }
 
 /// How many orders wait at each stage of [`WAITING_STAGES`] (in one township or all), and how
-/// many of those are overdue at `now`: the same conditions as the queue's filters, so each
-/// figure is what `/console/orders?state=…&overdue=1` lists for the association.
+/// many of those are overdue at `now` (due at or before it, as the queue's overdue filter
+/// counts), in one grouped query over the waiting orders only.
 pub async fn waiting_orders(
     db: &DatabaseConnection,
     township: Option<&str>,
     now: DateTime<Utc>,
 ) -> ApiResult<Vec<StageFigures>> {
-    let mut out = Vec::with_capacity(WAITING_STAGES.len());
-    for state in WAITING_STAGES {
-        let count = |overdue: Option<bool>| {
-            let filter = OrderFilter {
-                state: Some(state),
-                township: township.map(str::to_owned),
-                overdue,
-                ..OrderFilter::default()
-            };
-            orders::Entity::find()
-                .filter(filtered(&filter, now))
-                .count(db)
-        };
-        let waiting = count(None).await?;
-        let overdue = count(Some(true)).await?;
-        out.push(StageFigures {
-            state,
-            waiting,
-            overdue,
-        });
+    // Overdue as the queue's filter counts it: due at or before `now`.
+    let late: SimpleExpr = CaseStatement::new()
+        .case(orders::Column::DueAt.lte(now), Expr::val(1))
+        .finally(Expr::val(0))
+        .into();
+    let summed: SimpleExpr = Func::sum(late).into();
+    let zero: SimpleExpr = Expr::val(0);
+    let overdue: SimpleExpr =
+        Func::cast_as(Func::coalesce([summed, zero]), Alias::new("BIGINT")).into();
+    let mut query = orders::Entity::find()
+        .select_only()
+        .column(orders::Column::State)
+        .column_as(orders::Column::Id.count(), "waiting")
+        .column_as(overdue, "overdue")
+        .filter(orders::Column::State.is_in(WAITING_STAGES.iter().map(|s| s.as_str())))
+        .group_by(orders::Column::State);
+    if let Some(t) = township {
+        query = query.filter(orders::Column::TownshipCode.eq(t));
     }
-    Ok(out)
+    let rows: Vec<(String, i64, i64)> = query.into_tuple().all(db).await?;
+    Ok(WAITING_STAGES
+        .iter()
+        .map(|state| {
+            let (waiting, overdue) = rows
+                .iter()
+                .find(|(s, _, _)| s == state.as_str())
+                .map_or((0, 0), |(_, w, o)| (*w, *o));
+            StageFigures {
+                state: *state,
+                waiting: u64::try_from(waiting).unwrap_or(0),
+                overdue: u64::try_from(overdue).unwrap_or(0),
+            }
+        })
+        .collect())
 }
