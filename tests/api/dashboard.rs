@@ -368,3 +368,43 @@ async fn monthly_counters_move_with_approvals_and_confirmations_and_are_verified
     assert!(stats::verify(&db).await.unwrap().is_empty());
     db.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn the_monthly_migration_fills_the_hours_counters_from_the_ledger() {
+    use kepu_migration::{Migrator, MigratorTrait};
+    let app = spawn_app().await;
+    let cast = Cast::new(&app).await;
+    let order = cast
+        .complete_with(&app, json!({}), today(), 10, &[(&cast.volunteer, 3.0)])
+        .await;
+    let record = app
+        .records_of(&order)
+        .await
+        .into_iter()
+        .find(|r| r["volunteer_id"] == cast.volunteer.as_str())
+        .unwrap();
+    app.post(
+        &format!(
+            "/api/v1/service-records/{}/confirm",
+            record["id"].as_str().unwrap()
+        ),
+        &json!({}),
+        Some(&app.admin().await),
+    )
+    .await
+    .expect(200);
+    let db = app.db().await;
+    // Back to the schema before the monthly counters, and up again as an upgrade would run.
+    Migrator::down(&db, Some(1)).await.unwrap();
+    Migrator::up(&db, None).await.unwrap();
+    let key = today().year() * 100 + today().month() as i32;
+    let months = stats::monthly_stats(&db, None, key, 1).await.unwrap();
+    assert_eq!(months[0].confirmed_hours, 3.0, "filled from the ledger");
+    assert_eq!(
+        months[0].approvals, 0,
+        "approvals before the upgrade have no month"
+    );
+    let drift = stats::verify(&db).await.unwrap();
+    assert!(drift.is_empty(), "{drift}");
+    db.close().await.unwrap();
+}
