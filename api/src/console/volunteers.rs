@@ -18,8 +18,9 @@ use super::session::{Signed, page_builder, signed_in};
 use crate::error::ApiError;
 use crate::paging::Page;
 use crate::service::people::{self, VolunteerView};
+use crate::service::reference;
 use crate::state::AppState;
-use crate::web::{load_lists, render, see_other};
+use crate::web::{render, see_other};
 
 /// One volunteer as the queue shows them.
 pub struct Row {
@@ -116,20 +117,22 @@ async fn volunteers_page(
     };
     let found = async {
         let listed = people::list_volunteers(&state.db, Some(view.state), &page).await?;
-        let lists = load_lists(state, lang).await?;
-        Ok::<_, ApiError>((listed, lists))
+        let towns = reference::township_names(&state.db).await?;
+        Ok::<_, ApiError>((listed, towns))
     };
-    let (listed, lists) = match found.await {
+    let (listed, towns) = match found.await {
         Ok(f) => f,
         Err(ApiError::Validation(_)) => return see_other("/console/volunteers").finish(),
         Err(err) => return error_page(req, Some(signed.nav()), &err),
     };
     let township = |code: &str| {
-        lists
-            .townships
-            .iter()
-            .find(|c| c.code == code)
-            .map_or_else(|| code.to_owned(), |c| c.name.clone())
+        towns.iter().find(|c| c.code == code).map_or_else(
+            || code.to_owned(),
+            |c| match (lang, &c.name_en) {
+                (Lang::En, Some(en)) if !en.is_empty() => en.clone(),
+                _ => c.name_zh.clone(),
+            },
+        )
     };
     let row = |v: VolunteerView| Row {
         id: v.id,
