@@ -29,16 +29,23 @@ pub enum Metric {
     CompletedOrders,
     /// Their attendees (person-times, 人次).
     Attendees,
+    /// Volunteers approved by the association's review, by the month of the approval (the
+    /// counter's `year` holds the [`month_key`], `YYYYMM`).
+    ApprovalsByMonth,
+    /// Confirmed hours, in half-hours, by the month served (`year` holds the [`month_key`]).
+    ConfirmedHalvesByMonth,
 }
 
 impl Metric {
     /// Every metric.
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 7] = [
         Self::ApprovedVolunteers,
         Self::ConfirmedHalves,
         Self::ActiveVolunteers,
         Self::CompletedOrders,
         Self::Attendees,
+        Self::ApprovalsByMonth,
+        Self::ConfirmedHalvesByMonth,
     ];
 
     /// The stored name.
@@ -49,6 +56,8 @@ impl Metric {
             Self::ActiveVolunteers => "active_volunteers",
             Self::CompletedOrders => "completed_orders",
             Self::Attendees => "attendees",
+            Self::ApprovalsByMonth => "approvals_by_month",
+            Self::ConfirmedHalvesByMonth => "confirmed_halves_by_month",
         }
     }
 }
@@ -128,6 +137,25 @@ impl Deltas {
         self.add(Metric::ConfirmedHalves, township, ALL_YEARS, "", "", halves);
     }
 
+    /// `n` volunteers of `township` were approved by review in the month `month` (a
+    /// [`month_key`]).
+    pub fn approved_in_month(&mut self, township: &str, month: i32, n: i64) {
+        self.add(Metric::ApprovalsByMonth, township, month, "", "", n);
+    }
+
+    /// `halves` hours served in the month `month` (a [`month_key`]) by a volunteer of
+    /// `township` were confirmed (negative: reversed).
+    pub fn confirmed_in_month(&mut self, township: &str, month: i32, halves: i64) {
+        self.add(
+            Metric::ConfirmedHalvesByMonth,
+            township,
+            month,
+            "",
+            "",
+            halves,
+        );
+    }
+
     /// `n` volunteers of `township` became active in `year` (negative: no longer active).
     pub fn active(&mut self, township: &str, year: i32, n: i64) {
         self.add(Metric::ActiveVolunteers, township, year, "", "", n);
@@ -198,6 +226,28 @@ impl FromIterator<(TotalKey, i64)> for Deltas {
         map.retain(|_, v| *v != 0);
         Self(map)
     }
+}
+
+/// The key of a month in the monthly counters: `YYYYMM` (202603 for March 2026).
+pub fn month_key(date: chrono::NaiveDate) -> i32 {
+    use chrono::Datelike;
+    date.year() * 100 + i32::try_from(date.month()).unwrap_or(1)
+}
+
+/// The `n` months ending with the month of `last` (a [`month_key`]), oldest first.
+pub fn months_ending(last: i32, n: usize) -> Vec<i32> {
+    let (mut year, mut month) = (last / 100, last % 100);
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n {
+        out.push(year * 100 + month);
+        month -= 1;
+        if month == 0 {
+            month = 12;
+            year -= 1;
+        }
+    }
+    out.reverse();
+    out
 }
 
 /// How a volunteer's confirmed hours in one year move: from `before` to `after` half-hours.
@@ -356,6 +406,43 @@ mod tests {
                 (Metric::ConfirmedHalves, "xini".into(), 2026, 5),
             ]
         );
+    }
+
+    #[test]
+    fn monthly_counters_are_keyed_by_year_and_month() {
+        let march = chrono::NaiveDate::from_ymd_opt(2026, 3, 31).unwrap_or_default();
+        assert_eq!(month_key(march), 202603);
+        let mut d = Deltas::new();
+        d.approved_in_month("xini", month_key(march), 1);
+        d.confirmed_in_month("xini", month_key(march), 4);
+        let keys: Vec<(Metric, String, i32, i64)> = d
+            .iter()
+            .map(|(k, v)| (k.metric, k.township.clone(), k.year, v))
+            .collect();
+        assert_eq!(
+            keys,
+            vec![
+                (Metric::ApprovalsByMonth, "*".into(), 202603, 1),
+                (Metric::ApprovalsByMonth, "xini".into(), 202603, 1),
+                (Metric::ConfirmedHalvesByMonth, "*".into(), 202603, 4),
+                (Metric::ConfirmedHalvesByMonth, "xini".into(), 202603, 4),
+            ]
+        );
+        for m in Metric::ALL {
+            assert_eq!(m.as_str().parse::<Metric>(), Ok(m));
+        }
+    }
+
+    #[test]
+    fn twelve_months_cross_the_new_year() {
+        let months = months_ending(202603, 12);
+        assert_eq!(months.len(), 12);
+        assert_eq!(months[0], 202504);
+        assert_eq!(months[8], 202512);
+        assert_eq!(months[9], 202601);
+        assert_eq!(months[11], 202603);
+        assert_eq!(months_ending(202612, 1), vec![202612]);
+        assert!(months_ending(202612, 0).is_empty());
     }
 
     #[test]

@@ -10,6 +10,7 @@ mod m20261201_000003_notifications;
 mod m20261202_000004_accounts;
 mod m20261205_000010_team_invitations;
 mod m20261210_000020_activities;
+mod m20261212_000030_monthly_totals;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000004_accounts::Migration),
             Box::new(m20261205_000010_team_invitations::Migration),
             Box::new(m20261210_000020_activities::Migration),
+            Box::new(m20261212_000030_monthly_totals::Migration),
         ]
     }
 }

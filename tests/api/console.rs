@@ -13,7 +13,11 @@ const PASSWORD: &str = "password-123";
 type Expect<'a> = (&'a str, StatusCode);
 
 /// Creates an account of `role` (with scope field → id); returns (username, user id).
-async fn account(app: &TestApp, role: &str, scope: Option<(&str, &str)>) -> (String, String) {
+pub(crate) async fn account(
+    app: &TestApp,
+    role: &str,
+    scope: Option<(&str, &str)>,
+) -> (String, String) {
     let username = format!("c{role}{}", app.next());
     let mut body = json!({"username": username, "password": PASSWORD, "role": role, "display_name": "控制台用户"});
     if let Some((field, id)) = scope {
@@ -27,7 +31,7 @@ async fn account(app: &TestApp, role: &str, scope: Option<(&str, &str)>) -> (Str
 }
 
 /// A browser signed in to the console as `username`.
-async fn signed_in<'a>(app: &'a TestApp, username: &str, password: &str) -> Browser<'a> {
+pub(crate) async fn signed_in<'a>(app: &'a TestApp, username: &str, password: &str) -> Browser<'a> {
     let mut b = Browser::new(app);
     let form = b.get("/console/login").await;
     assert_eq!(form.status, StatusCode::OK);

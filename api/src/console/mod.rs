@@ -11,7 +11,10 @@
 //! cookie and the forms fit together is in `docs/console.md`.
 
 mod activities;
+mod admin;
 mod certificate;
+mod chart;
+mod dashboard;
 mod hours;
 pub mod i18n;
 mod login;
@@ -24,6 +27,7 @@ mod order;
 mod page;
 mod queue;
 mod session;
+mod volunteers;
 
 use actix_web::web;
 
@@ -49,6 +53,21 @@ pub fn pages(cfg: &mut web::ServiceConfig) {
             .route("/orders/{id}/{action}", web::post().to(order::post_action))
             .route("/hours", web::get().to(hours::show_hours))
             .route("/hours", web::post().to(hours::post_hours))
+            .route("/dashboard", web::get().to(dashboard::show_dashboard))
+            .route(
+                "/exports/{report}.{format}",
+                web::get().to(dashboard::download_export),
+            )
+            .route("/volunteers", web::get().to(volunteers::show_volunteers))
+            .route(
+                "/volunteers/approve",
+                web::post().to(volunteers::post_approve),
+            )
+            .route(
+                "/volunteers/{id}/{action}",
+                web::post().to(volunteers::post_single),
+            )
+            .configure(admin::pages)
             .route("/me", web::get().to(me::show_me))
             .route("/me", web::post().to(me::post_settings))
             .route("/me/password", web::post().to(me::post_password))

@@ -23,6 +23,8 @@ pub struct Nav {
     pub hours: bool,
     /// Activities (volunteers, team leaders).
     pub activities: bool,
+    /// The association's dashboard, volunteer review and administration.
+    pub association: bool,
 }
 
 /// What every console page shares: language, words, asset URLs, the language switch, the

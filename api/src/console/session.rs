@@ -60,6 +60,7 @@ impl Signed {
             new_order: matches!(role, Role::StationStaff | Role::AssociationAdmin),
             hours: matches!(role, Role::DepartmentStaff | Role::AssociationAdmin),
             activities: matches!(role, Role::Volunteer | Role::TeamLeader),
+            association: role == Role::AssociationAdmin,
         }
     }
 
@@ -167,10 +168,11 @@ pub fn removal() -> Cookie<'static> {
     c
 }
 
-/// `GET /console/`: the role's home: the queue for staff and leaders, the account page (their
-/// hours, certificate, invitations) for volunteers.
+/// `GET /console/`: the role's home: the dashboard for the association, the queue for staff
+/// and leaders, the account page (their hours, certificate, invitations) for volunteers.
 pub async fn show_home(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
     match signed_in(&state, &req).await {
+        Ok(s) if s.role() == Role::AssociationAdmin => see_other("/console/dashboard").finish(),
         Ok(s) if s.handles_orders() => see_other("/console/orders").finish(),
         Ok(_) => see_other("/console/me").finish(),
         Err(page) => page,

@@ -31,6 +31,9 @@ pub struct Model {
     pub confirmed_halves: i64,
     /// Column `pending_halves`: hours waiting for confirmation × 2.
     pub pending_halves: i64,
+    /// Column `approved_on`: the day (deployment time zone) the association's review approved
+    /// the registration; empty for imported volunteers and approvals before it was kept.
+    pub approved_on: Option<Date>,
 }
 
 /// No relations are navigated through the ORM; queries join explicitly.

@@ -60,7 +60,13 @@ pub async fn create_user(
     body: ApiJson<UserBody>,
 ) -> ApiResult<HttpResponse> {
     require_admin(&caller)?;
-    let b = body.body;
+    let new = parse_user(body.body)?;
+    Ok(HttpResponse::Created().json(svc::create_user(&state.db, new, state.now()).await?))
+}
+
+/// Checks a new account into a [`NewUser`], listing every bad field; the console's account
+/// form uses the same rules.
+pub(crate) fn parse_user(b: UserBody) -> ApiResult<NewUser> {
     let mut p = Problems::new();
     let username = p
         .require("username", b.username.as_deref().map(Username::parse))
@@ -86,7 +92,7 @@ pub async fn create_user(
     let department_id = parse_id(&mut p, "department_id", b.department_id.as_deref());
     let team_id = parse_id(&mut p, "team_id", b.team_id.as_deref());
     let volunteer_id = parse_id(&mut p, "volunteer_id", b.volunteer_id.as_deref());
-    let new = p.finish(|| {
+    p.finish(|| {
         Some(NewUser {
             username: username?.as_ref().to_owned(),
             password: password?.expose().to_owned(),
@@ -98,8 +104,7 @@ pub async fn create_user(
             team_id,
             volunteer_id,
         })
-    })?;
-    Ok(HttpResponse::Created().json(svc::create_user(&state.db, new, state.now()).await?))
+    })
 }
 
 /// A volunteer's registration.

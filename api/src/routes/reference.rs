@@ -78,13 +78,9 @@ pub async fn create_village(
     body: ApiJson<NameBody>,
 ) -> ApiResult<HttpResponse> {
     require_admin(&caller)?;
-    let mut p = Problems::new();
-    let name = p
-        .require("name", body.body.name.as_deref().map(EntityName::parse))
-        .and_then(|r| p.check("name", r));
-    let name = p.finish(|| name)?;
+    let name = parse_name(body.body.name.as_deref())?;
     Ok(HttpResponse::Created()
-        .json(svc::create_village(&state.db, &path, name.into_inner(), state.now()).await?))
+        .json(svc::create_village(&state.db, &path, name, state.now()).await?))
 }
 
 /// A new station.
@@ -111,28 +107,8 @@ pub async fn create_station(
     body: ApiJson<StationBody>,
 ) -> ApiResult<HttpResponse> {
     require_admin(&caller)?;
-    let b = body.body;
-    let mut p = Problems::new();
-    let name = p
-        .require("name", b.name.as_deref().map(EntityName::parse))
-        .and_then(|r| p.check("name", r));
-    let townships = p.require("township_codes", b.township_codes);
-    let mut villages = Vec::new();
-    for (i, raw) in b.village_ids.unwrap_or_default().iter().enumerate() {
-        if let Some(id) = crate::service::parse_id(&mut p, &format!("village_ids[{i}]"), Some(raw))
-        {
-            villages.push(id);
-        }
-    }
-    let (name, townships) = p.finish(|| Some((name?, townships?)))?;
-    let view = svc::create_station(
-        &state.db,
-        name.into_inner(),
-        townships,
-        villages,
-        state.now(),
-    )
-    .await?;
+    let (name, townships, villages) = parse_station(body.body)?;
+    let view = svc::create_station(&state.db, name, townships, villages, state.now()).await?;
     Ok(HttpResponse::Created().json(view))
 }
 
@@ -157,23 +133,8 @@ pub async fn create_department(
     body: ApiJson<DepartmentBody>,
 ) -> ApiResult<HttpResponse> {
     require_admin(&caller)?;
-    let b = body.body;
-    let mut p = Problems::new();
-    let name = p
-        .require("name", b.name.as_deref().map(EntityName::parse))
-        .and_then(|r| p.check("name", r));
-    let code = b
-        .code
-        .as_deref()
-        .and_then(|c| p.check("code", Code::parse(c)));
-    let name = p.finish(|| name)?;
-    let view = svc::create_department(
-        &state.db,
-        name.into_inner(),
-        code.map(|c| c.as_ref().to_owned()),
-        state.now(),
-    )
-    .await?;
+    let (name, code) = parse_department(body.body)?;
+    let view = svc::create_department(&state.db, name, code, state.now()).await?;
     Ok(HttpResponse::Created().json(view))
 }
 
@@ -200,21 +161,65 @@ pub async fn create_team(
     body: ApiJson<TeamBody>,
 ) -> ApiResult<HttpResponse> {
     require_admin(&caller)?;
-    let b = body.body;
+    let (name, department, themes) = parse_team(body.body)?;
+    let view = svc::create_team(&state.db, name, department, themes, state.now()).await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+// The checks of each body, shared with the console's administration forms.
+
+/// A checked name of a village, station, department or team.
+pub(crate) fn parse_name(raw: Option<&str>) -> ApiResult<String> {
+    let mut p = Problems::new();
+    let name = p
+        .require("name", raw.map(EntityName::parse))
+        .and_then(|r| p.check("name", r));
+    p.finish(|| name.map(|n| n.into_inner()))
+}
+
+/// A checked new station: name, townships and single villages covered.
+pub(crate) fn parse_station(b: StationBody) -> ApiResult<(String, Vec<String>, Vec<Uuid>)> {
+    let mut p = Problems::new();
+    let name = p
+        .require("name", b.name.as_deref().map(EntityName::parse))
+        .and_then(|r| p.check("name", r));
+    let townships = p.require("township_codes", b.township_codes);
+    let mut villages = Vec::new();
+    for (i, raw) in b.village_ids.unwrap_or_default().iter().enumerate() {
+        if let Some(id) = crate::service::parse_id(&mut p, &format!("village_ids[{i}]"), Some(raw))
+        {
+            villages.push(id);
+        }
+    }
+    p.finish(|| Some((name?.into_inner(), townships?, villages)))
+}
+
+/// A checked new department: name and optional code.
+pub(crate) fn parse_department(b: DepartmentBody) -> ApiResult<(String, Option<String>)> {
+    let mut p = Problems::new();
+    let name = p
+        .require("name", b.name.as_deref().map(EntityName::parse))
+        .and_then(|r| p.check("name", r));
+    let code = b
+        .code
+        .as_deref()
+        .and_then(|c| p.check("code", Code::parse(c)));
+    p.finish(|| Some((name?.into_inner(), code.map(|c| c.as_ref().to_owned()))))
+}
+
+/// A checked new team: name, optional department, themes.
+pub(crate) fn parse_team(b: TeamBody) -> ApiResult<(String, Option<Uuid>, Vec<String>)> {
     let mut p = Problems::new();
     let name = p
         .require("name", b.name.as_deref().map(EntityName::parse))
         .and_then(|r| p.check("name", r));
     let department: Option<Uuid> =
         crate::service::parse_id(&mut p, "department_id", b.department_id.as_deref());
-    let name = p.finish(|| name)?;
-    let view = svc::create_team(
-        &state.db,
-        name.into_inner(),
-        department,
-        b.theme_codes.unwrap_or_default(),
-        state.now(),
-    )
-    .await?;
-    Ok(HttpResponse::Created().json(view))
+    p.finish(|| {
+        Some((
+            name?.into_inner(),
+            department,
+            b.theme_codes.unwrap_or_default(),
+        ))
+    })
 }

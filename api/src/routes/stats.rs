@@ -1,13 +1,10 @@
 //! The association's figures: progress toward the volunteer target and every plan indicator.
 
 use actix_web::{HttpResponse, get, web};
-use chrono::Datelike;
-use sea_orm::EntityTrait;
 use serde::Deserialize;
 use std::collections::HashMap;
 
-use crate::entity::townships;
-use crate::error::{ApiResult, Problem, Problems};
+use crate::error::{ApiResult, Problem};
 use crate::extract::Caller;
 use crate::service::actors::require_admin;
 use crate::service::stats::{self as svc, IndicatorStats, VolunteerStats};
@@ -23,47 +20,7 @@ pub struct StatsQuery {
     pub year: Option<String>,
 }
 
-/// A checked `?township=&year=`.
-pub struct Scope {
-    /// A known township code, if filtered.
-    pub township: Option<String>,
-    /// The year asked about.
-    pub year: i32,
-}
-
-/// Checks the filters: the township must exist, the year be 1900–9999.
-pub async fn scope(state: &AppState, q: &HashMap<String, String>) -> ApiResult<Scope> {
-    let mut p = Problems::new();
-    let township = match q.get("township").filter(|t| !t.is_empty()) {
-        Some(code) => {
-            if townships::Entity::find_by_id(code.clone())
-                .one(&state.db)
-                .await?
-                .is_none()
-            {
-                p.add("township", "没有这个苏木镇");
-            }
-            Some(code.clone())
-        }
-        None => None,
-    };
-    let year = match q.get("year").filter(|y| !y.is_empty()) {
-        Some(raw) => p.check(
-            "year",
-            raw.parse::<i32>()
-                .ok()
-                .filter(|y| (1900..=9999).contains(y))
-                .ok_or("须为四位年份"),
-        ),
-        None => Some(state.today().year()),
-    };
-    p.finish(|| {
-        Some(Scope {
-            township,
-            year: year?,
-        })
-    })
-}
+pub use crate::service::stats::{Scope, scope};
 
 /// Approved volunteers against the target, by township, with confirmed hours and the
 /// volunteers active this year (association only). Reads running totals, never the ledger.

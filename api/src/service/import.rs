@@ -375,6 +375,7 @@ pub async fn import_volunteers(
                 updated_at: Set(now),
                 confirmed_halves: Set(0),
                 pending_halves: Set(0),
+                approved_on: Set(None),
             }
         }))
         .exec_without_returning(&txn)

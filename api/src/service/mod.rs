@@ -4,6 +4,7 @@
 pub mod activities;
 pub mod actors;
 pub mod certificates;
+pub mod export;
 pub mod idempotency;
 pub mod import;
 pub mod ledger;

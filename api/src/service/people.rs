@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use kepu_domain::Role;
-use kepu_domain::stats::Deltas;
+use kepu_domain::stats::{Deltas, month_key};
 use kepu_domain::volunteer::{Review, VolunteerState};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -225,6 +225,7 @@ pub async fn register_volunteer(
         updated_at: Set(now),
         confirmed_halves: Set(0),
         pending_halves: Set(0),
+        approved_on: Set(None),
     })
     .exec_with_returning(&txn)
     .await;
@@ -292,8 +293,19 @@ pub async fn review_volunteer(
     let mut deltas = Deltas::new();
     let counted = |s: VolunteerState| i64::from(s == VolunteerState::Approved);
     deltas.approved(&v.township_code, counted(to) - counted(from));
+    // An approval of a registration (not the lifting of a suspension) is counted in the month
+    // it happens, for the dashboard's monthly chart.
+    let first_approval = from == VolunteerState::Pending && to == VolunteerState::Approved;
+    let today = at.with_timezone(&settings.timezone).date_naive();
+    if first_approval {
+        deltas.approved_in_month(&v.township_code, month_key(today), 1);
+    }
     let txn = db.begin().await?;
-    let changed = volunteers::Entity::update_many()
+    let mut update = volunteers::Entity::update_many();
+    if first_approval {
+        update = update.col_expr(volunteers::Column::ApprovedOn, Expr::value(today));
+    }
+    let changed = update
         .col_expr(volunteers::Column::State, Expr::value(to.as_str()))
         .col_expr(volunteers::Column::ReviewReason, Expr::value(reason))
         .col_expr(volunteers::Column::UpdatedAt, Expr::value(at))

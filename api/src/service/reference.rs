@@ -145,6 +145,21 @@ pub async fn townships(db: &DatabaseConnection) -> ApiResult<Vec<TownshipView>> 
         .collect())
 }
 
+/// Townships in their configured order, without their villages (for pages that only name them).
+pub async fn township_names(db: &DatabaseConnection) -> ApiResult<Vec<CodeName>> {
+    Ok(townships::Entity::find()
+        .order_by_asc(townships::Column::Position)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| CodeName {
+            code: t.code,
+            name_zh: t.name_zh,
+            name_en: t.name_en,
+        })
+        .collect())
+}
+
 /// Themes in their configured order.
 pub async fn themes(db: &DatabaseConnection) -> ApiResult<Vec<CodeName>> {
     let rows = themes::Entity::find()

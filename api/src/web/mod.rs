@@ -274,3 +274,15 @@ pub fn field_errors(lang: Lang, err: &ApiError) -> HashMap<String, String> {
     }
     out
 }
+
+/// The answer carrying an export as a download (the API's and the console's).
+pub fn download(file: crate::service::export::Export) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(file.content_type)
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{}\"", file.filename),
+        ))
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .body(file.bytes)
+}

@@ -68,7 +68,7 @@ pub async fn decide(
         .one(&txn)
         .await?
         .ok_or_else(|| anyhow::anyhow!("service record {id} has no volunteer"))?;
-    let year = stats::year(record.served_on);
+    let served_on = record.served_on;
     let own = i64::from(record.hours_halves);
     let mut deltas = Deltas::new();
     let result = match &decision {
@@ -117,7 +117,7 @@ pub async fn decide(
                 });
             }
             if confirmed != 0 {
-                stats::confirmed_hours_moved(&txn, &volunteer, year, confirmed, &mut deltas)
+                stats::confirmed_hours_moved(&txn, &volunteer, served_on, confirmed, &mut deltas)
                     .await?;
             }
             audit(
@@ -172,7 +172,7 @@ pub async fn decide(
             .exec_without_returning(&txn)
             .await?;
             move_sums(&txn, volunteer.id, -halves, 0).await?;
-            stats::confirmed_hours_moved(&txn, &volunteer, year, -halves, &mut deltas).await?;
+            stats::confirmed_hours_moved(&txn, &volunteer, served_on, -halves, &mut deltas).await?;
             for (record_id, action) in [(id, "reversed"), (new_id, "reverse")] {
                 audit(
                     &txn,

@@ -2,17 +2,19 @@
 //! them (`stat_totals`, `volunteer_years`, the volunteers' own sums), read without touching the
 //! ledger, and recomputed from the ledger to prove there is no drift.
 
+mod monthly;
 mod read;
 mod verify;
 
 use chrono::Datelike;
-use kepu_domain::stats::{Deltas, TotalKey, activity_change};
+use kepu_domain::stats::{Deltas, TotalKey, activity_change, month_key};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ConnectionTrait, EntityTrait, Set};
 
-use crate::entity::{stat_totals, volunteer_years, volunteers};
+use crate::entity::{stat_totals, townships, volunteer_years, volunteers};
 use crate::error::ApiResult;
 
+pub use monthly::{MonthFigures, StageFigures, WAITING_STAGES, monthly_stats, waiting_orders};
 pub use read::{
     IndicatorFigure, IndicatorStats, TownshipFigures, VolunteerStats, indicator_stats,
     volunteer_stats,
@@ -55,16 +57,17 @@ fn row(key: &TotalKey, value: i64) -> stat_totals::ActiveModel {
     }
 }
 
-/// Moves a volunteer's confirmed hours served in `year` by `halves` (negative for a reversal)
-/// and records what that changes: their year row, the hours counters and, when the year's sum
-/// crosses zero, the active-volunteer counter.
+/// Moves a volunteer's confirmed hours served on `served_on` by `halves` (negative for a
+/// reversal) and records what that changes: their year row, the hours counters of the year and
+/// of the month and, when the year's sum crosses zero, the active-volunteer counter.
 pub async fn confirmed_hours_moved(
     db: &impl ConnectionTrait,
     volunteer: &volunteers::Model,
-    year: i32,
+    served_on: chrono::NaiveDate,
     halves: i64,
     deltas: &mut Deltas,
 ) -> ApiResult<()> {
+    let year = year(served_on);
     volunteer_years::Entity::insert(volunteer_years::ActiveModel {
         volunteer_id: Set(volunteer.id),
         year: Set(year),
@@ -89,12 +92,60 @@ pub async fn confirmed_hours_moved(
         .await?
         .map_or(0, |row| row.confirmed_halves);
     deltas.confirmed(&volunteer.township_code, year, halves);
+    deltas.confirmed_in_month(&volunteer.township_code, month_key(served_on), halves);
     deltas.active(
         &volunteer.township_code,
         year,
         activity_change(after - halves, after),
     );
     Ok(())
+}
+
+/// A checked `?township=&year=` of the figures.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    /// A known township code, if filtered.
+    pub township: Option<String>,
+    /// The year asked about.
+    pub year: i32,
+}
+
+/// Checks the filters of the figures (the API's and the dashboard's): the township must exist,
+/// the year be 1900–9999; no year means this year in the deployment's time zone.
+pub async fn scope(
+    state: &crate::state::AppState,
+    q: &std::collections::HashMap<String, String>,
+) -> ApiResult<Scope> {
+    let mut p = crate::error::Problems::new();
+    let township = match q.get("township").filter(|t| !t.is_empty()) {
+        Some(code) => {
+            if townships::Entity::find_by_id(code.clone())
+                .one(&state.db)
+                .await?
+                .is_none()
+            {
+                p.add("township", "没有这个苏木镇");
+            }
+            Some(code.clone())
+        }
+        None => None,
+    };
+    let year = match q.get("year").filter(|y| !y.is_empty()) {
+        Some(raw) => p.check(
+            "year",
+            raw.parse::<i32>()
+                .ok()
+                .filter(|y| (1900..=9999).contains(y))
+                .ok_or("须为四位年份"),
+        ),
+        None => Some(state.today().year()),
+    };
+    p.finish(|| {
+        Some(Scope {
+            township,
+            year: year?,
+        })
+    })
 }
 
 /// The year a date falls in (the counters' year).

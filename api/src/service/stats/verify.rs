@@ -20,6 +20,16 @@ fn year_of(backend: DatabaseBackend, column: &str) -> String {
     }
 }
 
+/// SQL for the month key (`YYYYMM`) of a date column, per backend.
+fn month_of(backend: DatabaseBackend, column: &str) -> String {
+    match backend {
+        DatabaseBackend::Postgres => format!(
+            "CAST(EXTRACT(YEAR FROM {column}) * 100 + EXTRACT(MONTH FROM {column}) AS INTEGER)"
+        ),
+        _ => format!("CAST(strftime('%Y%m', {column}) AS INTEGER)"),
+    }
+}
+
 #[derive(Debug, FromQueryResult)]
 struct Group {
     township: String,
@@ -39,8 +49,9 @@ async fn groups(db: &impl ConnectionTrait, sql: String) -> ApiResult<Vec<Group>>
     )
 }
 
-/// Recomputes every counter from the ledger itself: volunteers, confirmed service records and
-/// completed orders. Slow by design (it scans); the requests never do this.
+/// Recomputes every counter from the ledger itself: volunteers (approved, and approved by
+/// review per month), confirmed service records (per year and per month served) and completed
+/// orders. Slow by design (it scans); the requests never do this.
 pub async fn recompute(db: &impl ConnectionTrait) -> ApiResult<Deltas> {
     let b = db.get_database_backend();
     let record_year = year_of(b, "r.served_on");
@@ -70,6 +81,35 @@ pub async fn recompute(db: &impl ConnectionTrait) -> ApiResult<Deltas> {
     .await?
     {
         d.confirmed(&g.township, g.year.unwrap_or(ALL_YEARS), g.n);
+    }
+    let record_month = month_of(b, "r.served_on");
+    for g in groups(
+        db,
+        format!(
+            "SELECT v.township_code AS township, {record_month} AS year, \
+             CAST(NULL AS TEXT) AS theme, CAST(NULL AS TEXT) AS target_group, \
+             CAST(SUM(r.hours_halves) AS BIGINT) AS n, CAST(NULL AS BIGINT) AS m \
+             FROM service_records r JOIN volunteers v ON v.id = r.volunteer_id \
+             WHERE r.state = 'confirmed' GROUP BY v.township_code, {record_month}"
+        ),
+    )
+    .await?
+    {
+        d.confirmed_in_month(&g.township, g.year.unwrap_or(ALL_YEARS), g.n);
+    }
+    let approval_month = month_of(b, "approved_on");
+    for g in groups(
+        db,
+        format!(
+            "SELECT township_code AS township, {approval_month} AS year, \
+             CAST(NULL AS TEXT) AS theme, CAST(NULL AS TEXT) AS target_group, COUNT(*) AS n, \
+             CAST(NULL AS BIGINT) AS m FROM volunteers WHERE approved_on IS NOT NULL \
+             GROUP BY township_code, {approval_month}"
+        ),
+    )
+    .await?
+    {
+        d.approved_in_month(&g.township, g.year.unwrap_or(ALL_YEARS), g.n);
     }
     for g in groups(
         db,
