@@ -47,6 +47,15 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> 
         .with_context(|| format!("connecting to {}", redact(url)))
 }
 
+/// One round trip to the database (`SELECT 1`): whether it answers, for `/readyz`.
+pub async fn ping(db: &DatabaseConnection) -> Result<(), sea_orm::DbErr> {
+    use sea_orm::ConnectionTrait;
+    let backend = db.get_database_backend();
+    db.execute_raw(sea_orm::Statement::from_string(backend, "SELECT 1"))
+        .await
+        .map(|_| ())
+}
+
 /// Applies every pending migration.
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
     Migrator::up(db, None).await.context("running migrations")

@@ -1,7 +1,6 @@
 //! `/healthz` (process up), `/readyz` (database reachable), `/metrics` (Prometheus).
 
 use actix_web::{HttpResponse, get, web};
-use sea_orm::ConnectionTrait;
 
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::state::AppState;
@@ -18,10 +17,7 @@ pub async fn healthz() -> HttpResponse {
     (status = 503, body = Problem)))]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
-    let backend = state.db.get_database_backend();
-    state
-        .db
-        .execute_raw(sea_orm::Statement::from_string(backend, "SELECT 1"))
+    crate::db::ping(&state.db)
         .await
         .map_err(ApiError::Unavailable)?;
     Ok(HttpResponse::Ok().json(serde_json::json!({"status": "ready"})))
