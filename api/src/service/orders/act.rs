@@ -243,11 +243,12 @@ pub async fn act(
         .filter(orders::Column::Version.eq(order.version));
 
     let txn = db.begin().await?;
-    let changed = update.exec(&txn).await?.rows_affected;
-    if changed == 0 {
+    // `RETURNING` hands back the row as updated: no second read (nothing later in this
+    // transaction changes the order's row).
+    let Some(updated) = update.exec_with_returning(&txn).await?.pop() else {
         txn.rollback().await?;
         return Err(lost_race(db, id, &acting.actor, kind).await);
-    }
+    };
     insert_event(&txn, &content, &order.head_hash, &hash).await?;
     if let (
         ActionInput::Complete {
@@ -282,7 +283,6 @@ pub async fn act(
         );
         stats::apply(&txn, &deltas).await?;
     }
-    let updated = find(&txn, id).await?.ok_or(ApiError::NotFound)?;
     notify::enqueue_for_event(
         &txn,
         &state.settings,
