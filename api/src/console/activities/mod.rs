@@ -77,6 +77,47 @@ impl ActivitiesPage {
     }
 }
 
+/// One row of an activity's roster as the leader's page and the order page show it.
+#[derive(Debug)]
+pub struct RosterLine {
+    /// Name.
+    pub name: String,
+    /// Sign-up state in words.
+    pub state: String,
+    /// Checked in, local time.
+    pub checked_in: String,
+    /// Checked out, local time.
+    pub checked_out: String,
+    /// Hours from attendance.
+    pub hours: String,
+    /// Attendance recorded by the leader for someone without a phone.
+    pub manual: bool,
+    /// The sweeper closed a forgotten check-out.
+    pub flagged: bool,
+}
+
+/// The roster of `a` in the words of `lang`.
+pub fn roster_lines(state: &AppState, lang: Lang, a: &ActivityView) -> Vec<RosterLine> {
+    a.roster
+        .iter()
+        .map(|r| RosterLine {
+            name: r.name.clone(),
+            state: words::signup_state(lang, Some(&r.state), r.waitlist_position),
+            checked_in: r
+                .checked_in_at
+                .map(|t| local_time(state, t))
+                .unwrap_or_default(),
+            checked_out: r
+                .checked_out_at
+                .map(|t| local_time(state, t))
+                .unwrap_or_default(),
+            hours: r.hours.map(words::hours).unwrap_or_default(),
+            manual: r.source.as_deref() == Some("manual"),
+            flagged: r.flagged,
+        })
+        .collect()
+}
+
 /// Start and end in local time: `2026-12-10 10:00–12:00` (the end's date when it differs).
 pub fn when(state: &AppState, a: &ActivityView) -> String {
     let start = local_time(state, a.starts_at);

@@ -18,7 +18,7 @@ use super::super::i18n::{self, volunteer as words};
 use super::super::names::{Named, Names};
 use super::super::page::{Chrome, error_page, local_time};
 use super::super::session::{Signed, page_builder, signed_in};
-use super::{counts, when};
+use super::{RosterLine, counts, roster_lines, when};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Caller;
 use crate::service::activities::access::Role as AccessRole;
@@ -61,18 +61,6 @@ impl Shown {
             code: None,
         }
     }
-}
-
-/// One row of the leader's roster.
-#[derive(Debug)]
-pub struct RosterLine {
-    name: String,
-    state: String,
-    checked_in: String,
-    checked_out: String,
-    hours: String,
-    manual: bool,
-    flagged: bool,
 }
 
 /// The code the leader shows, with its QR code.
@@ -252,25 +240,7 @@ pub async fn activity_page(
         vec![]
     };
     let roster = match (&a, leader) {
-        (Some(a), true) => a
-            .roster
-            .iter()
-            .map(|r| RosterLine {
-                name: r.name.clone(),
-                state: words::signup_state(lang, Some(&r.state), r.waitlist_position),
-                checked_in: r
-                    .checked_in_at
-                    .map(|t| local_time(state, t))
-                    .unwrap_or_default(),
-                checked_out: r
-                    .checked_out_at
-                    .map(|t| local_time(state, t))
-                    .unwrap_or_default(),
-                hours: r.hours.map(words::hours).unwrap_or_default(),
-                manual: r.source.as_deref() == Some("manual"),
-                flagged: r.flagged,
-            })
-            .collect(),
+        (Some(a), true) => roster_lines(state, lang, a),
         _ => vec![],
     };
     let mine = match (&a, access.role) {

@@ -10,32 +10,14 @@ use chrono::NaiveDate;
 use std::collections::HashMap;
 use uuid::Uuid;
 
-use super::super::activities::{counts, when};
+use super::super::activities::{RosterLine, counts, roster_lines, when};
 use super::super::i18n::volunteer as words;
-use super::super::page::local_time;
 use super::super::session::Signed;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Caller;
 use crate::service::activities::{self, access, hours_for_completion, is_from_attendance};
 use crate::service::orders::{ActionInput, VisibleOrder, find_visible};
 use crate::state::AppState;
-
-/// One row of the roster on the order page.
-#[derive(Debug)]
-pub struct RosterLine {
-    /// Name.
-    pub name: String,
-    /// Sign-up state in words.
-    pub state: String,
-    /// Checked in, local time.
-    pub checked_in: String,
-    /// Checked out, local time.
-    pub checked_out: String,
-    /// Hours from attendance.
-    pub hours: String,
-    /// The sweeper closed a forgotten check-out.
-    pub flagged: bool,
-}
 
 /// The activity as the order page shows it.
 #[derive(Debug)]
@@ -68,24 +50,7 @@ pub async fn load(
         Err(ApiError::NotFound) => return Ok(None),
         Err(err) => return Err(err),
     };
-    let roster = a
-        .roster
-        .iter()
-        .map(|r| RosterLine {
-            name: r.name.clone(),
-            state: words::signup_state(lang, Some(&r.state), r.waitlist_position),
-            checked_in: r
-                .checked_in_at
-                .map(|t| local_time(state, t))
-                .unwrap_or_default(),
-            checked_out: r
-                .checked_out_at
-                .map(|t| local_time(state, t))
-                .unwrap_or_default(),
-            hours: r.hours.map(words::hours).unwrap_or_default(),
-            flagged: r.flagged,
-        })
-        .collect();
+    let roster = roster_lines(state, lang, &a);
     Ok(Some(OrderActivity {
         when: when(state, &a),
         place: a.place.clone(),
