@@ -113,6 +113,7 @@ pub async fn run() -> anyhow::Result<()> {
         Command::Migrate => {
             let conn = db::connect(&settings).await?;
             db::migrate(&conn).await?;
+            conn.durable().await?;
             println!("migrations applied");
             Ok(())
         }
@@ -146,6 +147,7 @@ pub async fn run() -> anyhow::Result<()> {
             let user = people::create_user(&conn, new, now)
                 .await
                 .map_err(|e| anyhow::anyhow!("{:?}", e.problem()))?;
+            conn.durable().await?;
             println!(
                 "created user {} ({}) with id {}",
                 user.username, user.role, user.id
@@ -189,6 +191,7 @@ pub async fn run() -> anyhow::Result<()> {
                 StatsCommand::Rebuild => {
                     let started = std::time::Instant::now();
                     stats::rebuild(&conn).await.map_err(problem)?;
+                    conn.durable().await?;
                     println!(
                         "totals rebuilt from the ledger in {:.1?}",
                         started.elapsed()
@@ -218,6 +221,7 @@ pub async fn run() -> anyhow::Result<()> {
                 )?,
             ));
             let result = import::import_volunteers(&conn, &rows, strict, now, &bar).await?;
+            conn.durable().await?;
             bar.0.finish_and_clear();
             for r in &result.rejected {
                 println!(

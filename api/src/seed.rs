@@ -5,15 +5,13 @@
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ActiveValue::Set, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
-    TransactionTrait,
-};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, PaginatorTrait, TransactionTrait};
 use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::auth;
 use crate::config::Settings;
+use crate::db::Db;
 use crate::entity::{
     departments, indicators, station_coverage, stations, target_groups, themes, townships, users,
 };
@@ -107,7 +105,7 @@ pub struct StationData {
 /// Returns the generated admin password when one had to be made up. Every row it creates is
 /// stamped `now`: the instant of the start-up or command that seeds, from the caller's clock.
 pub async fn ensure_defaults(
-    db: &DatabaseConnection,
+    db: &Db,
     settings: &Settings,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Option<String>> {
@@ -235,7 +233,7 @@ async fn load(
 }
 
 async fn ensure_admin(
-    db: &DatabaseConnection,
+    db: &Db,
     settings: &Settings,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Option<String>> {

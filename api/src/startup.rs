@@ -1,10 +1,11 @@
 //! Building and running the service: connect, migrate, load defaults, bind, serve.
 
-use actix_web::body::MessageBody;
+use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::{Compress, DefaultHeaders, Next, from_fn};
-use actix_web::{App, Error, HttpResponse, HttpServer, web};
+use actix_web::{App, Error, HttpResponse, HttpServer, ResponseError, web};
 use std::net::TcpListener;
 use std::sync::Arc;
 use tracing_actix_web::TracingLogger;
@@ -14,6 +15,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::{ResidentKeys, TokenKeys};
 use crate::config::{Environment, Settings};
+use crate::error::ApiError;
 use crate::notify::mailer::Mailer;
 use crate::routes::{self, ApiDoc};
 use crate::state::{AppState, Clock, RateLimits, SystemClock};
@@ -304,6 +306,30 @@ async fn docs_policy(
     Ok(response)
 }
 
+/// Holds every answer to a request that may have changed something (any method but `GET`,
+/// `HEAD` and `OPTIONS`) until what was committed is on disk: on SQLite this is where the
+/// commits of concurrent requests share one flush of the log (`db::group_sync`). A flush that
+/// fails turns the answer into a 500: the change may not survive a power cut.
+async fn durable_answers(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let db = req.app_data::<web::Data<AppState>>().map(|s| s.db.clone());
+    let response = next.call(req).await?.map_into_boxed_body();
+    let (Some(db), false) = (db, safe) else {
+        return Ok(response);
+    };
+    match db.durable().await {
+        Ok(()) => Ok(response),
+        Err(err) => {
+            let failure = ApiError::Internal(anyhow::Error::new(err).context("durable commit"));
+            let (req, _) = response.into_parts();
+            Ok(ServiceResponse::new(req, failure.error_response()))
+        }
+    }
+}
+
 fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
     let data = web::Data::new(state);
     let doc = openapi();
@@ -313,6 +339,7 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
         App::new()
             .app_data(data.clone())
             .app_data(doc_json.clone())
+            .wrap(from_fn(durable_answers))
             .wrap(Compress::default())
             .wrap(from_fn(telemetry::record_metrics))
             .wrap(TracingLogger::default())

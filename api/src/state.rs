@@ -4,13 +4,13 @@
 use chrono::{DateTime, Utc};
 use governor::clock::{Clock as _, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use sea_orm::DatabaseConnection;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use crate::auth::TokenKeys;
 use crate::config::Settings;
+use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 
 /// The source of "now", injectable so deadline tests can move time.
@@ -93,7 +93,7 @@ impl RateLimits {
 #[derive(Debug, Clone)]
 pub struct AppState {
     /// The database pool.
-    pub db: DatabaseConnection,
+    pub db: Db,
     /// The settings it was started with.
     pub settings: Arc<Settings>,
     /// Access-token keys.

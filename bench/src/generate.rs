@@ -2,10 +2,11 @@
 //! number series), then the running totals rebuilt from it with the service's own code.
 
 use anyhow::Context;
+use kepu_api::db::Db;
 use kepu_api::entity::{stations, teams, themes, townships, volunteers};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection,
-    EntityTrait, PaginatorTrait, QueryFilter, Statement,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, PaginatorTrait,
+    QueryFilter, Statement,
 };
 use std::time::Instant;
 use uuid::Uuid;
@@ -73,7 +74,7 @@ impl Dialect {
     }
 }
 
-async fn exec(db: &DatabaseConnection, sql: String) -> anyhow::Result<u64> {
+async fn exec(db: &Db, sql: String) -> anyhow::Result<u64> {
     let backend = db.get_database_backend();
     Ok(db
         .execute_raw(Statement::from_string(backend, sql.clone()))
@@ -95,7 +96,7 @@ fn pick(expr: &str, values: &[String]) -> String {
 /// Generates unless the database already holds at least that many volunteers. Rows written
 /// from Rust are stamped `now`; bulk SQL uses the database's own clock.
 pub async fn generate(
-    db: &DatabaseConnection,
+    db: &Db,
     scale: Scale,
     now: sea_orm::prelude::DateTimeUtc,
 ) -> anyhow::Result<()> {
@@ -280,6 +281,6 @@ pub async fn generate(
 }
 
 /// Fresh planner statistics, so the measured plans are the ones a maintained database gets.
-async fn analyze(db: &DatabaseConnection) -> anyhow::Result<()> {
+async fn analyze(db: &Db) -> anyhow::Result<()> {
     exec(db, "ANALYZE".into()).await.map(|_| ())
 }

@@ -395,8 +395,8 @@ async fn the_monthly_migration_fills_the_hours_counters_from_the_ledger() {
     .expect(200);
     let db = app.db().await;
     // Back to the schema before the monthly counters, and up again as an upgrade would run.
-    Migrator::down(&db, Some(1)).await.unwrap();
-    Migrator::up(&db, None).await.unwrap();
+    Migrator::down(db.writer(), Some(1)).await.unwrap();
+    Migrator::up(db.writer(), None).await.unwrap();
     let key = today().year() * 100 + today().month() as i32;
     let months = stats::monthly_stats(&db, None, key, 1).await.unwrap();
     assert_eq!(months[0].confirmed_hours, 3.0, "filled from the ledger");

@@ -5,16 +5,17 @@
 //! `kepu import volunteers` and `kepu stats verify` commands.
 
 use crate::helpers::*;
+use kepu_api::db::Db;
 use kepu_api::service::import::{ImportReport, RawRow, import_volunteers, read_file};
 use kepu_api::service::reports::{Cell, Table, to_xlsx};
 use kepu_api::service::stats;
-use sea_orm::{ConnectionTrait, DatabaseConnection};
+use sea_orm::ConnectionTrait;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Reads and imports `path` into the app's database.
-async fn import(db: &DatabaseConnection, path: &Path, strict: bool) -> ImportReport {
+async fn import(db: &Db, path: &Path, strict: bool) -> ImportReport {
     let rows: Vec<RawRow> = read_file(path).expect("a readable register");
     import_volunteers(db, &rows, strict, chrono::Utc::now(), &())
         .await
@@ -68,7 +69,7 @@ async fn approved(app: &TestApp) -> (i64, BTreeMap<String, i64>) {
     (body["approved"].as_i64().unwrap(), by_township)
 }
 
-async fn assert_no_drift(db: &DatabaseConnection) {
+async fn assert_no_drift(db: &Db) {
     let drift = stats::verify(db).await.expect("verify runs");
     assert!(drift.is_empty(), "the totals drifted: {drift}");
 }
@@ -315,7 +316,7 @@ async fn the_kepu_command_imports_reports_rejected_rows_and_verifies_the_totals(
 
     let (ok, out) = kepu(&bin, &url, &["stats", "verify"]);
     assert!(ok, "no drift after the import: {out}");
-    let db = sea_orm::Database::connect(&url).await.unwrap();
+    let db: Db = sea_orm::Database::connect(&url).await.unwrap().into();
     db.execute_unprepared(
         "UPDATE stat_totals SET value = value + 1 WHERE metric = 'approved_volunteers' AND township_code = '*'",
     )

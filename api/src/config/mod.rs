@@ -70,12 +70,14 @@ pub struct Settings {
     pub trusted_proxies: TrustedProxies,
 }
 
-/// SQLite's `synchronous` pragma, as far as the service offers it (both in WAL mode).
+/// How durable SQLite's commits are (both in WAL mode).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SqliteSynchronous {
-    /// Every commit waits for the WAL to reach the disk: nothing acknowledged is lost.
+    /// Nothing acknowledged is lost: every change is answered only once the log holding it is
+    /// on disk. Concurrent commits share one flush (group commit, `db::group_sync`).
     Full,
-    /// Commits wait only at checkpoints: a power cut can lose the last commits (never corrupt).
+    /// Nobody waits for the disk but checkpoints: a power cut can lose the last commits
+    /// (never corrupt the database).
     Normal,
 }
 
@@ -370,8 +372,9 @@ impl Settings {
             data_file: None,
             load_defaults: true,
             max_connections: 10,
-            // Tests do not cut the power; they keep their throwaway databases fast.
-            sqlite_synchronous: SqliteSynchronous::Normal,
+            // As in production: every answer that changed something waits for its group's
+            // flush of the log, so the tests run the path a deployment runs.
+            sqlite_synchronous: SqliteSynchronous::Full,
             json_logs: false,
             issuer: None,
             open311_api_keys: Vec::new(),

@@ -28,7 +28,7 @@ use templates::{Rendered, Subject};
 
 /// One address to write to.
 #[derive(Clone, Debug)]
-struct Recipient {
+pub struct Recipient {
     email: String,
     user_id: Option<Uuid>,
 }
@@ -44,13 +44,50 @@ pub async fn enqueue_for_event(
     order: &orders::Model,
     now: DateTime<Utc>,
 ) -> ApiResult<usize> {
-    let mut queued = 0;
+    let recipients = recipients_for_event(txn, event, after, order).await?;
+    enqueue(txn, settings, recipients, after, order, now).await
+}
+
+/// Who is told of `event`: each message kind with its addresses, one message per address and
+/// kind even when a person is in two audiences. Only reads, so a busy writer can look the
+/// addresses up before its transaction and keep the transaction short; see [`enqueue`].
+pub async fn recipients_for_event(
+    db: &impl ConnectionTrait,
+    event: EventKind,
+    after: &OrderFacts,
+    order: &orders::Model,
+) -> ApiResult<Recipients> {
     let mut told: HashSet<(MessageKind, String)> = HashSet::new();
+    let mut planned = Vec::new();
     for (kind, audience) in notice::audience(event, after) {
-        let recipients = resolve(txn, &audience, kind.is_urgent(), order).await?;
-        if recipients.is_empty() {
-            continue;
+        let recipients: Vec<Recipient> = resolve(db, &audience, kind.is_urgent(), order)
+            .await?
+            .into_iter()
+            .filter(|r| told.insert((kind, r.email.to_lowercase())))
+            .collect();
+        if !recipients.is_empty() {
+            planned.push((kind, recipients));
         }
+    }
+    Ok(Recipients(planned))
+}
+
+/// The addresses an event's messages go to, by kind ([`recipients_for_event`]).
+#[derive(Debug)]
+pub struct Recipients(Vec<(MessageKind, Vec<Recipient>)>);
+
+/// Renders the messages about `order` (its row after the event) for `recipients` and writes
+/// them in one statement. Call inside the transaction of the event. Returns how many.
+pub async fn enqueue(
+    txn: &impl ConnectionTrait,
+    settings: &Settings,
+    recipients: Recipients,
+    after: &OrderFacts,
+    order: &orders::Model,
+    now: DateTime<Utc>,
+) -> ApiResult<usize> {
+    let mut rows = Vec::new();
+    for (kind, to) in recipients.0 {
         let about = Subject::Order(templates::OrderFacts {
             id: order.id,
             tracking_code: &order.tracking_code,
@@ -60,13 +97,16 @@ pub async fn enqueue_for_event(
         });
         let rendered =
             templates::render(kind, &about, &settings.mail.public_url, settings.timezone);
-        for r in recipients {
-            // One message per address and kind, even when a person is in two audiences.
-            if told.insert((kind, r.email.to_lowercase())) {
-                insert(txn, &r, Some(order.id), kind, &rendered, now).await?;
-                queued += 1;
-            }
-        }
+        rows.extend(
+            to.iter()
+                .map(|r| row(r, Some(order.id), kind, &rendered, now)),
+        );
+    }
+    let queued = rows.len();
+    if queued > 0 {
+        notifications::Entity::insert_many(rows)
+            .exec_without_returning(txn)
+            .await?;
     }
     Ok(queued)
 }
@@ -125,7 +165,21 @@ async fn insert(
     rendered: &Rendered,
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
-    notifications::Entity::insert(notifications::ActiveModel {
+    notifications::Entity::insert(row(to, order_id, kind, rendered, now))
+        .exec_without_returning(txn)
+        .await?;
+    Ok(())
+}
+
+/// A `pending` message to `to`, due now.
+fn row(
+    to: &Recipient,
+    order_id: Option<Uuid>,
+    kind: MessageKind,
+    rendered: &Rendered,
+    now: DateTime<Utc>,
+) -> notifications::ActiveModel {
+    notifications::ActiveModel {
         id: Set(Uuid::now_v7()),
         recipient: Set(to.email.clone()),
         user_id: Set(to.user_id),
@@ -142,10 +196,7 @@ async fn insert(
         last_error: Set(None),
         created_at: Set(now),
         sent_at: Set(None),
-    })
-    .exec_without_returning(txn)
-    .await?;
-    Ok(())
+    }
 }
 
 /// The addresses of an audience: the resident's email from the order, or accounts.

@@ -14,12 +14,13 @@ use chrono::{DateTime, Duration, Utc};
 use kepu_domain::notice::{AfterFailure, after_failure};
 use sea_orm::sea_query::{Expr, LockBehavior, LockType};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
 };
 use serde::Serialize;
 use uuid::Uuid;
 
+use crate::db::Db;
 use crate::entity::notifications;
 use crate::error::ApiResult;
 use crate::state::AppState;
@@ -134,10 +135,7 @@ fn due(now: DateTime<Utc>) -> sea_orm::Select<notifications::Entity> {
 }
 
 /// Claims up to one batch of due messages for this worker; returns them with the lease token.
-async fn claim(
-    db: &DatabaseConnection,
-    now: DateTime<Utc>,
-) -> ApiResult<Vec<(notifications::Model, Uuid)>> {
+async fn claim(db: &Db, now: DateTime<Utc>) -> ApiResult<Vec<(notifications::Model, Uuid)>> {
     let token = Uuid::now_v7();
     let txn = db.begin().await?;
     let rows = due(now).all(&txn).await?;

@@ -1,9 +1,10 @@
 //! Turning credentials into a domain [`Actor`].
 
 use kepu_domain::{Actor, Role};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
+use crate::db::Db;
 use crate::entity::{orders, teams};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Caller;
@@ -23,7 +24,7 @@ fn scope_missing() -> ApiError {
 
 /// Resolves the caller: a user by their claims (a team leader's team must exist; whether it is
 /// active decides claiming), a resident by their token's order (unknown token: 401).
-pub async fn resolve(db: &DatabaseConnection, caller: &Caller) -> ApiResult<Acting> {
+pub async fn resolve(db: &Db, caller: &Caller) -> ApiResult<Acting> {
     match caller {
         Caller::Anonymous => Ok(Acting {
             actor: Actor::Public,

@@ -3,11 +3,12 @@
 
 use chrono::{Datelike, NaiveDate};
 use chrono_tz::Tz;
-use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use super::ledger;
 use crate::auth::random_bytes;
+use crate::db::Db;
 use crate::entity::{certificates, townships, volunteers};
 use crate::error::{ApiError, ApiResult};
 use crate::seed;
@@ -53,11 +54,7 @@ pub fn normalise_code(raw: &str) -> Option<String> {
     })
 }
 
-async fn with_names(
-    db: &DatabaseConnection,
-    tz: Tz,
-    cert: certificates::Model,
-) -> ApiResult<Certificate> {
+async fn with_names(db: &Db, tz: Tz, cert: certificates::Model) -> ApiResult<Certificate> {
     let volunteer = volunteers::Entity::find_by_id(cert.volunteer_id)
         .one(db)
         .await?
@@ -143,7 +140,7 @@ pub async fn issue(
 }
 
 /// The certificate with this verification code, if genuine.
-pub async fn find(db: &DatabaseConnection, tz: Tz, code: &str) -> ApiResult<Option<Certificate>> {
+pub async fn find(db: &Db, tz: Tz, code: &str) -> ApiResult<Option<Certificate>> {
     let Some(code) = normalise_code(code) else {
         return Ok(None);
     };

@@ -4,14 +4,13 @@
 //! day is stored: secrets in an answer (a resident token) are derived again, never stored.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ActiveValue::Set, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, DatabaseTransaction, EntityTrait};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use crate::db::Db;
 use crate::entity::idempotency_keys;
 use crate::error::{ApiError, ApiResult};
 
@@ -88,7 +87,7 @@ async fn store(
 /// key makes one resource.
 pub async fn commit<T: Serialize + DeserializeOwned>(
     txn: DatabaseTransaction,
-    db: &DatabaseConnection,
+    db: &Db,
     idem: Option<&Idempotency>,
     status: u16,
     answer: T,

@@ -13,14 +13,14 @@ use kepu_domain::stats::Deltas;
 use kepu_domain::value::{IdNumber, PersonName, Phone, Skills, mask_phone};
 use kepu_domain::volunteer::VolunteerState;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect,
-    TransactionTrait,
+    ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
 };
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use uuid::Uuid;
 
 use super::stats;
+use crate::db::Db;
 use crate::entity::{townships, volunteers};
 
 /// One row as read from the file: its line number (the header is line 1) and cells by field.
@@ -317,7 +317,7 @@ impl Progress for () {
 /// Imports `rows`: validates all, then writes the valid ones in one transaction (none when
 /// `strict` and any row was rejected).
 pub async fn import_volunteers(
-    db: &DatabaseConnection,
+    db: &Db,
     rows: &[RawRow],
     strict: bool,
     now: DateTime<Utc>,

@@ -3,11 +3,12 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::db::Db;
 use crate::entity::notifications;
 use crate::error::{ApiError, ApiResult};
 use crate::notify::outbox::{PARKED, PENDING};
@@ -64,7 +65,7 @@ impl From<notifications::Model> for NotificationView {
 
 /// Messages, newest first, optionally in one state and about one order.
 pub async fn list(
-    db: &DatabaseConnection,
+    db: &Db,
     state: Option<&str>,
     order_id: Option<Uuid>,
     page: &Page,
@@ -87,11 +88,7 @@ pub async fn list(
 
 /// Puts a parked message back in the queue with its attempts reset, due at `now`. Only parked
 /// messages can be retried (409 otherwise): a pending one is already queued, a sent one is done.
-pub async fn retry(
-    db: &DatabaseConnection,
-    id: Uuid,
-    now: DateTime<Utc>,
-) -> ApiResult<NotificationView> {
+pub async fn retry(db: &Db, id: Uuid, now: DateTime<Utc>) -> ApiResult<NotificationView> {
     let changed = notifications::Entity::update_many()
         .col_expr(notifications::Column::State, Expr::value(PENDING))
         .col_expr(notifications::Column::Attempts, Expr::value(0))

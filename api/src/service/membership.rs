@@ -7,14 +7,15 @@ use chrono::{DateTime, Utc};
 use kepu_domain::volunteer::VolunteerState;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    TransactionTrait,
 };
 use serde::Serialize;
 use std::collections::HashMap;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::db::Db;
 use crate::entity::{team_invitations, team_members, teams, volunteers};
 use crate::error::{ApiError, ApiResult};
 
@@ -88,7 +89,7 @@ fn already_member() -> ApiError {
 /// The team (404 when unknown) and the volunteer, who must exist and be approved (422 on
 /// `volunteer_id` otherwise).
 async fn team_and_volunteer(
-    db: &DatabaseConnection,
+    db: &Db,
     team: Uuid,
     volunteer: Uuid,
 ) -> ApiResult<(teams::Model, volunteers::Model)> {
@@ -113,7 +114,7 @@ async fn team_and_volunteer(
 /// unknown or not approved volunteer, 409 already a member. An open invitation of the same
 /// pair is moot afterwards and is removed in the same transaction.
 pub async fn add_member(
-    db: &DatabaseConnection,
+    db: &Db,
     team: Uuid,
     volunteer: Uuid,
     now: DateTime<Utc>,
@@ -157,7 +158,7 @@ pub async fn add_member(
 /// of [`add_member`]. Inviting again while the invitation is open answers the same invitation;
 /// after a decline it opens the invitation again (the volunteer may decline again).
 pub async fn invite(
-    db: &DatabaseConnection,
+    db: &Db,
     team: Uuid,
     volunteer: Uuid,
     invited_by: Uuid,
@@ -236,10 +237,7 @@ async fn team_names(
 }
 
 /// The volunteer's open invitations, newest first.
-pub async fn invitations(
-    db: &DatabaseConnection,
-    volunteer: Uuid,
-) -> ApiResult<Vec<InvitationView>> {
+pub async fn invitations(db: &Db, volunteer: Uuid) -> ApiResult<Vec<InvitationView>> {
     let rows = team_invitations::Entity::find()
         .filter(team_invitations::Column::VolunteerId.eq(volunteer))
         .filter(team_invitations::Column::State.eq(INVITED))
@@ -262,7 +260,7 @@ pub async fn invitations(
 /// approved still (409 `volunteer.not_approved`) and makes them a member in the same
 /// transaction.
 pub async fn answer(
-    db: &DatabaseConnection,
+    db: &Db,
     volunteer: Uuid,
     id: Uuid,
     accept: bool,
@@ -341,7 +339,7 @@ pub async fn answer(
 }
 
 /// A team's members with their confirmed hours.
-pub async fn members(db: &DatabaseConnection, team: Uuid) -> ApiResult<Vec<MemberView>> {
+pub async fn members(db: &Db, team: Uuid) -> ApiResult<Vec<MemberView>> {
     teams::Entity::find_by_id(team)
         .one(db)
         .await?
@@ -377,7 +375,7 @@ pub async fn members(db: &DatabaseConnection, team: Uuid) -> ApiResult<Vec<Membe
 }
 
 /// Whether `team` has `volunteer` as a member (an invitation not yet accepted does not count).
-pub async fn is_member(db: &DatabaseConnection, team: Uuid, volunteer: Uuid) -> ApiResult<bool> {
+pub async fn is_member(db: &Db, team: Uuid, volunteer: Uuid) -> ApiResult<bool> {
     Ok(team_members::Entity::find_by_id((team, volunteer))
         .one(db)
         .await?

@@ -10,14 +10,13 @@
 
 use chrono::{DateTime, Utc};
 use kepu_domain::order::OrderState;
-use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 use std::collections::HashMap;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::db::Db;
 use crate::entity::{departments, orders, target_groups, themes, townships, villages};
 use crate::error::{ApiError, ApiResult};
 
@@ -144,7 +143,7 @@ pub struct RequestFilter {
 }
 
 /// The services: one per theme, in the themes' order.
-pub async fn services(db: &DatabaseConnection) -> ApiResult<Vec<Service>> {
+pub async fn services(db: &Db) -> ApiResult<Vec<Service>> {
     Ok(themes::Entity::find()
         .order_by_asc(themes::Column::Position)
         .order_by_asc(themes::Column::Code)
@@ -203,10 +202,7 @@ fn attribute(
 }
 
 /// A theme's definition with its attributes (`township` required); unknown code: 404.
-pub async fn service_definition(
-    db: &DatabaseConnection,
-    code: &str,
-) -> ApiResult<ServiceDefinition> {
+pub async fn service_definition(db: &Db, code: &str) -> ApiResult<ServiceDefinition> {
     let theme = themes::Entity::find_by_id(code.to_owned())
         .one(db)
         .await?
@@ -282,7 +278,7 @@ pub async fn service_definition(
 }
 
 /// The code of the township named by `raw`, its code or its Chinese name.
-pub async fn township_code(db: &DatabaseConnection, raw: &str) -> ApiResult<Option<String>> {
+pub async fn township_code(db: &Db, raw: &str) -> ApiResult<Option<String>> {
     Ok(townships::Entity::find()
         .filter(
             Condition::any()
@@ -303,10 +299,7 @@ fn terminal_states() -> Vec<&'static str> {
 }
 
 /// The requests `filter` selects, newest first.
-pub async fn requests(
-    db: &DatabaseConnection,
-    filter: RequestFilter,
-) -> ApiResult<Vec<ServiceRequest>> {
+pub async fn requests(db: &Db, filter: RequestFilter) -> ApiResult<Vec<ServiceRequest>> {
     let mut condition = Condition::all();
     if let Some(ids) = filter.ids {
         condition = condition.add(orders::Column::Id.is_in(ids));
@@ -341,7 +334,7 @@ pub async fn requests(
 }
 
 /// One request by the order's id; unknown: 404.
-pub async fn request(db: &DatabaseConnection, id: Uuid) -> ApiResult<ServiceRequest> {
+pub async fn request(db: &Db, id: Uuid) -> ApiResult<ServiceRequest> {
     let row = orders::Entity::find_by_id(id)
         .one(db)
         .await?
@@ -361,10 +354,7 @@ struct Names {
 }
 
 /// Turns orders into public requests, looking up the names once.
-async fn public_requests(
-    db: &DatabaseConnection,
-    rows: Vec<orders::Model>,
-) -> ApiResult<Vec<ServiceRequest>> {
+async fn public_requests(db: &Db, rows: Vec<orders::Model>) -> ApiResult<Vec<ServiceRequest>> {
     let department_ids: Vec<Uuid> = rows.iter().filter_map(|o| o.department_id).collect();
     let village_ids: Vec<Uuid> = rows.iter().filter_map(|o| o.village_id).collect();
     let names = Names {

@@ -5,14 +5,13 @@ use kepu_domain::Role;
 use kepu_domain::stats::{Deltas, month_key};
 use kepu_domain::volunteer::{Review, VolunteerState};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::auth;
+use crate::db::Db;
 use crate::entity::{departments, stations, teams, users, volunteers};
 use crate::error::{ApiError, ApiResult, Problems};
 use crate::paging::Page;
@@ -45,11 +44,7 @@ pub struct NewUser {
 }
 
 /// Creates an account; the scope its role needs must exist (422 otherwise).
-pub async fn create_user(
-    db: &DatabaseConnection,
-    new: NewUser,
-    now: DateTime<Utc>,
-) -> ApiResult<UserView> {
+pub async fn create_user(db: &Db, new: NewUser, now: DateTime<Utc>) -> ApiResult<UserView> {
     let mut problems = Problems::new();
     let needed: (&str, Option<Uuid>) = match new.role {
         Role::AssociationAdmin => ("", None),
@@ -177,7 +172,7 @@ pub struct NewVolunteer {
 /// Whether the phone is already registered is said only when the rest of the registration is
 /// valid, so the form is no free "is this number registered?" oracle.
 pub async fn register_volunteer(
-    db: &DatabaseConnection,
+    db: &Db,
     new: NewVolunteer,
     idem: Option<Idempotency>,
     now: DateTime<Utc>,
@@ -268,7 +263,7 @@ pub async fn register_volunteer(
 /// Applies a review; a review that does not apply to the current state is 409. An approval
 /// queues the volunteer's notification in the same transaction.
 pub async fn review_volunteer(
-    db: &DatabaseConnection,
+    db: &Db,
     settings: &crate::config::Settings,
     id: Uuid,
     review: Review,
@@ -336,7 +331,7 @@ pub async fn review_volunteer(
 
 /// One volunteer as the association and the volunteer themselves see them (phone in full);
 /// 404 when there is none.
-pub async fn volunteer(db: &DatabaseConnection, id: Uuid) -> ApiResult<VolunteerView> {
+pub async fn volunteer(db: &Db, id: Uuid) -> ApiResult<VolunteerView> {
     let v = volunteers::Entity::find_by_id(id)
         .one(db)
         .await?
@@ -346,7 +341,7 @@ pub async fn volunteer(db: &DatabaseConnection, id: Uuid) -> ApiResult<Volunteer
 
 /// Volunteers, newest first, optionally in one state.
 pub async fn list_volunteers(
-    db: &DatabaseConnection,
+    db: &Db,
     state: Option<VolunteerState>,
     page: &Page,
 ) -> ApiResult<Paged<VolunteerView>> {

@@ -2,14 +2,14 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    TransactionTrait,
+    ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
 };
 use serde::Serialize;
 use std::collections::HashSet;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::db::Db;
 use crate::entity::{
     departments, station_coverage, stations, target_groups, teams, themes, townships, villages,
 };
@@ -117,7 +117,7 @@ impl From<teams::Model> for TeamView {
 }
 
 /// Townships in their configured order, each with its villages.
-pub async fn townships(db: &DatabaseConnection) -> ApiResult<Vec<TownshipView>> {
+pub async fn townships(db: &Db) -> ApiResult<Vec<TownshipView>> {
     let all_villages = villages::Entity::find()
         .order_by_asc(villages::Column::Name)
         .all(db)
@@ -146,7 +146,7 @@ pub async fn townships(db: &DatabaseConnection) -> ApiResult<Vec<TownshipView>> 
 }
 
 /// Townships in their configured order, without their villages (for pages that only name them).
-pub async fn township_names(db: &DatabaseConnection) -> ApiResult<Vec<CodeName>> {
+pub async fn township_names(db: &Db) -> ApiResult<Vec<CodeName>> {
     Ok(townships::Entity::find()
         .order_by_asc(townships::Column::Position)
         .all(db)
@@ -161,7 +161,7 @@ pub async fn township_names(db: &DatabaseConnection) -> ApiResult<Vec<CodeName>>
 }
 
 /// Themes in their configured order.
-pub async fn themes(db: &DatabaseConnection) -> ApiResult<Vec<CodeName>> {
+pub async fn themes(db: &Db) -> ApiResult<Vec<CodeName>> {
     let rows = themes::Entity::find()
         .order_by_asc(themes::Column::Position)
         .all(db)
@@ -177,7 +177,7 @@ pub async fn themes(db: &DatabaseConnection) -> ApiResult<Vec<CodeName>> {
 }
 
 /// Target groups in their configured order.
-pub async fn target_groups(db: &DatabaseConnection) -> ApiResult<Vec<CodeName>> {
+pub async fn target_groups(db: &Db) -> ApiResult<Vec<CodeName>> {
     let rows = target_groups::Entity::find()
         .order_by_asc(target_groups::Column::Position)
         .all(db)
@@ -193,7 +193,7 @@ pub async fn target_groups(db: &DatabaseConnection) -> ApiResult<Vec<CodeName>> 
 }
 
 /// Stations with their coverage.
-pub async fn stations(db: &DatabaseConnection) -> ApiResult<Vec<StationView>> {
+pub async fn stations(db: &Db) -> ApiResult<Vec<StationView>> {
     let coverage = station_coverage::Entity::find()
         .order_by_asc(station_coverage::Column::Id)
         .all(db)
@@ -224,7 +224,7 @@ fn station_view(s: stations::Model, coverage: &[station_coverage::Model]) -> Sta
 }
 
 /// Departments by name.
-pub async fn departments(db: &DatabaseConnection) -> ApiResult<Vec<DepartmentView>> {
+pub async fn departments(db: &Db) -> ApiResult<Vec<DepartmentView>> {
     let rows = departments::Entity::find()
         .order_by_asc(departments::Column::Id)
         .all(db)
@@ -233,7 +233,7 @@ pub async fn departments(db: &DatabaseConnection) -> ApiResult<Vec<DepartmentVie
 }
 
 /// Teams.
-pub async fn teams(db: &DatabaseConnection) -> ApiResult<Vec<TeamView>> {
+pub async fn teams(db: &Db) -> ApiResult<Vec<TeamView>> {
     let rows = teams::Entity::find()
         .order_by_asc(teams::Column::Id)
         .all(db)
@@ -243,7 +243,7 @@ pub async fn teams(db: &DatabaseConnection) -> ApiResult<Vec<TeamView>> {
 
 /// Adds a village to a township (404 for an unknown township; 422 for a duplicate name).
 pub async fn create_village(
-    db: &DatabaseConnection,
+    db: &Db,
     township: &str,
     name: String,
     now: DateTime<Utc>,
@@ -280,7 +280,7 @@ pub async fn create_village(
 /// Creates a station covering whole townships and single villages. A station covering nothing
 /// becomes the fallback.
 pub async fn create_station(
-    db: &DatabaseConnection,
+    db: &Db,
     name: String,
     township_codes: Vec<String>,
     village_ids: Vec<Uuid>,
@@ -346,7 +346,7 @@ pub async fn create_station(
 
 /// Creates a department (422 for a duplicate code).
 pub async fn create_department(
-    db: &DatabaseConnection,
+    db: &Db,
     name: String,
     code: Option<String>,
     now: DateTime<Utc>,
@@ -373,7 +373,7 @@ pub async fn create_department(
 
 /// Creates a team; its department and themes must exist.
 pub async fn create_team(
-    db: &DatabaseConnection,
+    db: &Db,
     name: String,
     department_id: Option<Uuid>,
     theme_codes: Vec<String>,

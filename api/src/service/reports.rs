@@ -5,11 +5,12 @@
 use chrono::NaiveDate;
 use kepu_domain::value::{mask_id_number, mask_phone};
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::HashMap;
 use uuid::Uuid;
 
 use super::stats;
+use crate::db::Db;
 use crate::entity::{orders, service_records, townships, volunteers};
 use crate::error::ApiResult;
 use kepu_domain::volunteer::StarThresholds;
@@ -110,7 +111,7 @@ fn record_state_zh(state: &str) -> &'static str {
     }
 }
 
-async fn township_names(db: &DatabaseConnection) -> ApiResult<HashMap<String, String>> {
+async fn township_names(db: &Db) -> ApiResult<HashMap<String, String>> {
     Ok(townships::Entity::find()
         .all(db)
         .await?
@@ -124,7 +125,7 @@ const BATCH: u64 = 5_000;
 
 /// Every volunteer with their sums and star level; dates in the deployment's time zone `tz`.
 pub async fn volunteers_table(
-    db: &DatabaseConnection,
+    db: &Db,
     stars: &StarThresholds,
     tz: chrono_tz::Tz,
 ) -> ApiResult<Table> {
@@ -178,7 +179,7 @@ pub async fn volunteers_table(
 }
 
 /// Every service record, reversals included, with the volunteer and the order's code.
-pub async fn hours_table(db: &DatabaseConnection) -> ApiResult<Table> {
+pub async fn hours_table(db: &Db) -> ApiResult<Table> {
     let towns = township_names(db).await?;
     let mut rows = Vec::new();
     let mut after: Option<Uuid> = None;
@@ -253,11 +254,7 @@ pub async fn hours_table(db: &DatabaseConnection) -> ApiResult<Table> {
 }
 
 /// Every indicator with its target and current value.
-pub async fn indicators_table(
-    db: &DatabaseConnection,
-    township: Option<&str>,
-    year: i32,
-) -> ApiResult<Table> {
+pub async fn indicators_table(db: &Db, township: Option<&str>, year: i32) -> ApiResult<Table> {
     let figures = stats::indicator_stats(db, township, year).await?;
     let unit_zh = |u: &str| match u {
         "volunteers" => "人（志愿者）",

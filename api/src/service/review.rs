@@ -4,10 +4,11 @@
 
 use chrono::NaiveDate;
 use kepu_domain::ledger::RecordState;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use std::collections::HashMap;
 use uuid::Uuid;
 
+use crate::db::Db;
 use crate::entity::{orders, volunteers};
 use crate::error::ApiResult;
 use crate::paging::{Page, Paged};
@@ -33,7 +34,7 @@ pub struct PendingRecord {
 /// Pending records newest first, a page at a time: of the department's orders, or all for the
 /// association (`department` `None`).
 pub async fn pending(
-    db: &DatabaseConnection,
+    db: &Db,
     department: Option<Uuid>,
     page: &Page,
 ) -> ApiResult<Paged<PendingRecord>> {

@@ -5,14 +5,13 @@
 use chrono::{DateTime, Utc};
 use kepu_domain::Role;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
-use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, TransactionTrait};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::auth;
+use crate::db::Db;
 use crate::entity::users;
 use crate::error::{ApiError, ApiResult};
 use crate::paging::Page;
@@ -44,11 +43,7 @@ fn like_pattern(q: &str) -> LikeExpr {
 }
 
 /// The accounts that match `filter`, newest first, keyset paged.
-pub async fn list(
-    db: &DatabaseConnection,
-    filter: UserFilter,
-    page: &Page,
-) -> ApiResult<Paged<UserView>> {
+pub async fn list(db: &Db, filter: UserFilter, page: &Page) -> ApiResult<Paged<UserView>> {
     let mut q = users::Entity::find();
     if let Some(role) = filter.role {
         q = q.filter(users::Column::Role.eq(role.as_str()));
@@ -84,7 +79,7 @@ pub struct TemporaryPassword {
     pub temporary_password: String,
 }
 
-async fn find(db: &DatabaseConnection, id: Uuid) -> ApiResult<users::Model> {
+async fn find(db: &Db, id: Uuid) -> ApiResult<users::Model> {
     users::Entity::find_by_id(id)
         .one(db)
         .await?
@@ -93,11 +88,7 @@ async fn find(db: &DatabaseConnection, id: Uuid) -> ApiResult<users::Model> {
 
 /// Gives `id` a random temporary password and makes them change it at their next sign-in.
 /// Every session of theirs ends, and their sign-in slow-down is cleared.
-pub async fn reset_password(
-    db: &DatabaseConnection,
-    id: Uuid,
-    now: DateTime<Utc>,
-) -> ApiResult<TemporaryPassword> {
+pub async fn reset_password(db: &Db, id: Uuid, now: DateTime<Utc>) -> ApiResult<TemporaryPassword> {
     let account = find(db, id).await?;
     let temporary = auth::temporary_password();
     let hash = auth::hash_password_async(temporary.clone()).await?;
@@ -120,7 +111,7 @@ pub async fn reset_password(
 /// the user, so activating again lets them sign in anew but revives no old token. Nobody
 /// deactivates their own account (403), so the association always keeps one way in.
 pub async fn set_active(
-    db: &DatabaseConnection,
+    db: &Db,
     by: Uuid,
     id: Uuid,
     active: bool,

@@ -153,10 +153,11 @@ impl TestApp {
 
     /// A connection of the test's own to the server's database, for what the API cannot do
     /// (running `stats::verify`, tampering with a total). Close it before the test ends.
-    pub async fn db(&self) -> sea_orm::DatabaseConnection {
+    pub async fn db(&self) -> kepu_api::db::Db {
         Database::connect(&self.database_url)
             .await
             .expect("connect to the test database")
+            .into()
     }
 }
 

@@ -5,9 +5,10 @@
 //! volunteers outside the team and other teams' leaders, who do not see it at all (404).
 
 use kepu_domain::order::{self, Actor, OrderFacts, OrderState};
-use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait};
+use sea_orm::{ConnectionTrait, EntityTrait};
 use uuid::Uuid;
 
+use crate::db::Db;
 use crate::entity::{activities, orders, team_members};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Caller;
@@ -95,7 +96,7 @@ impl Access {
 
 /// Resolves the caller's access to order `order_id`'s activity: 401 without a signed-in user,
 /// 404 when they may not see it.
-pub async fn access(db: &DatabaseConnection, caller: &Caller, order_id: Uuid) -> ApiResult<Access> {
+pub async fn access(db: &Db, caller: &Caller, order_id: Uuid) -> ApiResult<Access> {
     caller.user()?;
     let acting = actors::resolve(db, caller).await?;
     let order = orders::Entity::find_by_id(order_id)

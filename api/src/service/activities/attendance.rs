@@ -18,8 +18,8 @@ use kepu_domain::volunteer::VolunteerState;
 use rand::Rng;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    TransactionTrait,
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -30,6 +30,7 @@ use super::access::Access;
 use super::links;
 use super::roster::{conflict, hold, signed_up_count};
 use super::view::{RosterRow, own_row};
+use crate::db::Db;
 use crate::entity::{activities, activity_signups, orders, team_members, volunteers};
 use crate::error::{ApiError, ApiResult, Problems};
 use crate::service::ledger;
@@ -212,7 +213,7 @@ pub async fn punch(
 /// Counts a wrong code (compare-and-set on the count, so racing attempts each count) and
 /// answers 422, or 429 when this one locks the volunteer out.
 async fn wrong_code(
-    db: &DatabaseConnection,
+    db: &Db,
     row: &activity_signups::Model,
     now: DateTime<Utc>,
 ) -> ApiResult<ApiError> {

@@ -5,12 +5,11 @@ use kepu_domain::ledger::{self, LedgerAction, LedgerRefusal, RecordKind, RecordS
 use kepu_domain::stats::Deltas;
 use kepu_domain::value::Hours;
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
 use uuid::Uuid;
 
 use super::{audit, day_total, load, move_sums, refusal};
+use crate::db::Db;
 use crate::entity::{service_records, volunteers};
 use crate::error::{ApiError, ApiResult};
 use crate::service::actors::Acting;
@@ -199,7 +198,7 @@ pub async fn decide(
     Ok(changed)
 }
 
-async fn lost_race(db: &DatabaseConnection, id: Uuid, action: LedgerAction) -> ApiError {
+async fn lost_race(db: &Db, id: Uuid, action: LedgerAction) -> ApiError {
     match load(db, id).await {
         Ok((_, facts)) => refusal(LedgerRefusal::InvalidTransition {
             action,

@@ -3,15 +3,13 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use kepu_domain::ledger::{self, RecordState};
 use kepu_domain::volunteer::StarThresholds;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{load, refusal};
+use crate::db::Db;
 use crate::entity::{orders, service_record_events, service_records, volunteers};
 use crate::error::{ApiError, ApiResult};
 use crate::paging::{Page, Paged};
@@ -103,7 +101,7 @@ pub struct RecordDetail {
 }
 
 /// A record with its audit history, for those who may decide on it.
-pub async fn detail(db: &DatabaseConnection, acting: &Acting, id: Uuid) -> ApiResult<RecordDetail> {
+pub async fn detail(db: &Db, acting: &Acting, id: Uuid) -> ApiResult<RecordDetail> {
     let (record, facts) = load(db, id).await?;
     ledger::may_read(&facts, &acting.actor).map_err(refusal)?;
     let history = service_record_events::Entity::find()
@@ -143,7 +141,7 @@ pub struct RecordFilter {
 
 /// Records newest first, scoped: a department sees its orders' records, the association all.
 pub async fn list(
-    db: &DatabaseConnection,
+    db: &Db,
     department: Option<Uuid>,
     filter: &RecordFilter,
     page: &Page,
@@ -194,11 +192,7 @@ pub struct HoursView {
 }
 
 /// A volunteer's hours and star level: the sums kept with the ledger, and their records.
-pub async fn hours(
-    db: &DatabaseConnection,
-    volunteer: Uuid,
-    stars: &StarThresholds,
-) -> ApiResult<HoursView> {
+pub async fn hours(db: &Db, volunteer: Uuid, stars: &StarThresholds) -> ApiResult<HoursView> {
     let v = volunteers::Entity::find_by_id(volunteer)
         .one(db)
         .await?

@@ -11,8 +11,7 @@ use kepu_domain::stats::Deltas;
 use kepu_domain::value::Hours;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    TransactionTrait,
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait,
 };
 use std::collections::HashSet;
 use uuid::Uuid;
@@ -21,6 +20,7 @@ use super::action::ActionInput;
 use super::chain::insert_event;
 use super::read::{VisibleOrder, find};
 use super::row::store_claim_scope;
+use crate::db::Db;
 use crate::entity::{departments, orders, team_members, teams, volunteers};
 use crate::error::{ApiError, ApiResult, Problems};
 use crate::notify;
@@ -242,6 +242,9 @@ pub async fn act(
         .filter(orders::Column::State.eq(order.state.as_str()))
         .filter(orders::Column::Version.eq(order.version));
 
+    // Read before the transaction: on SQLite the writer is held only for the writes.
+    let recipients =
+        notify::recipients_for_event(db, content.action, &transition.after, &order).await?;
     let txn = db.begin().await?;
     // `RETURNING` hands back the row as updated: no second read (nothing later in this
     // transaction changes the order's row).
@@ -283,10 +286,10 @@ pub async fn act(
         );
         stats::apply(&txn, &deltas).await?;
     }
-    notify::enqueue_for_event(
+    notify::enqueue(
         &txn,
         &state.settings,
-        content.action,
+        recipients,
         &transition.after,
         &updated,
         now,
@@ -297,7 +300,7 @@ pub async fn act(
 }
 
 /// Explains a conditional update that matched nothing: someone else changed the order first.
-async fn lost_race(db: &DatabaseConnection, id: Uuid, actor: &Actor, kind: ActionKind) -> ApiError {
+async fn lost_race(db: &Db, id: Uuid, actor: &Actor, kind: ActionKind) -> ApiError {
     match find(db, id).await {
         Ok(Some(now)) => {
             let facts = match OrderFacts::try_from(&now) {

@@ -5,14 +5,12 @@ use chrono::{DateTime, Utc};
 use kepu_domain::event::{ChainedEvent, EventContent, verify_chain};
 use kepu_domain::order;
 use sea_orm::ActiveValue::Set;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::db::Db;
 use crate::entity::{order_events, orders};
 use crate::error::{ApiError, ApiResult};
 
@@ -99,7 +97,7 @@ pub fn chain_is_valid(events: &[order_events::Model], state: &str) -> bool {
 }
 
 /// Verifies every order's chain; returns the ids of orders whose chain is broken.
-pub async fn verify_all(db: &DatabaseConnection) -> ApiResult<(u64, Vec<Uuid>)> {
+pub async fn verify_all(db: &Db) -> ApiResult<(u64, Vec<Uuid>)> {
     let mut broken = Vec::new();
     let mut checked = 0;
     let mut after: Option<Uuid> = None;

@@ -4,12 +4,11 @@
 
 use chrono::{DateTime, Utc};
 use kepu_domain::order::{Actor, OrderState};
-use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::read::VisibleOrder;
 use super::view::OrderView;
+use crate::db::Db;
 use crate::entity::orders;
 use crate::error::{ApiError, ApiResult};
 use crate::paging::{Page, Paged, decode_time_cursor, encode_time_cursor, keyset_page};
@@ -94,7 +93,7 @@ pub(crate) fn filtered(filter: &OrderFilter, now: DateTime<Utc>) -> Condition {
 
 /// The orders `actor` may see, newest first, one page at a time (keyset on the time-ordered id).
 pub async fn list(
-    db: &DatabaseConnection,
+    db: &Db,
     actor: &Actor,
     filter: &OrderFilter,
     page: &Page,

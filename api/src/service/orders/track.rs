@@ -5,10 +5,11 @@
 use chrono::{DateTime, Utc};
 use kepu_domain::order::{EventKind, OrderState};
 use kepu_domain::value::TrackingCode;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::chain::events;
 use super::row::parse_state;
+use crate::db::Db;
 use crate::entity::{departments, orders, stations, teams, themes, townships};
 use crate::error::{ApiError, ApiResult};
 
@@ -62,7 +63,7 @@ pub struct TimelineEntry {
 }
 
 /// The public status of the order with this tracking code.
-pub async fn track(db: &DatabaseConnection, code: &TrackingCode) -> ApiResult<TrackView> {
+pub async fn track(db: &Db, code: &TrackingCode) -> ApiResult<TrackView> {
     let order = orders::Entity::find()
         .filter(orders::Column::TrackingCode.eq(code.as_ref()))
         .one(db)

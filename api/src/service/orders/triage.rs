@@ -6,14 +6,13 @@
 use chrono::{DateTime, Duration, Utc};
 use kepu_domain::DepartmentId;
 use kepu_domain::order::{self, Action, ActionKind, Actor, OrderFacts, OrderState};
-use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::HashMap;
 use uuid::Uuid;
 
 use super::list::{OrderFilter, filtered, scope};
 use super::row::parse_state;
+use crate::db::Db;
 use crate::entity::orders;
 use crate::error::ApiResult;
 use crate::service::reference::{self, TeamView};
@@ -80,7 +79,7 @@ pub struct Duplicate {
 /// closed within that window; rejected and cancelled ones are no originals. Newest first, at
 /// most ten.
 pub async fn possible_duplicates(
-    db: &DatabaseConnection,
+    db: &Db,
     order: &orders::Model,
     now: DateTime<Utc>,
 ) -> ApiResult<Vec<Duplicate>> {
@@ -128,7 +127,7 @@ pub async fn possible_duplicates(
 
 /// The department that most orders of `theme` were dispatched to (and are still with), if any;
 /// of equally frequent ones the first by id, so the answer is stable.
-pub async fn suggested_department(db: &DatabaseConnection, theme: &str) -> ApiResult<Option<Uuid>> {
+pub async fn suggested_department(db: &Db, theme: &str) -> ApiResult<Option<Uuid>> {
     let counts: Vec<(Option<Uuid>, i64)> = orders::Entity::find()
         .select_only()
         .column(orders::Column::DepartmentId)
@@ -156,7 +155,7 @@ pub struct TeamChoice {
 }
 
 /// The active teams, those serving `theme` first, each group by name.
-pub async fn team_choices(db: &DatabaseConnection, theme: &str) -> ApiResult<Vec<TeamChoice>> {
+pub async fn team_choices(db: &Db, theme: &str) -> ApiResult<Vec<TeamChoice>> {
     let mut choices: Vec<TeamChoice> = reference::teams(db)
         .await?
         .into_iter()
@@ -177,7 +176,7 @@ pub async fn team_choices(db: &DatabaseConnection, theme: &str) -> ApiResult<Vec
 /// How many of the orders `actor` may list, narrowed by `filter`'s theme, township and overdue
 /// choices (not its state), are in each state; states without orders are left out.
 pub async fn counts_by_state(
-    db: &DatabaseConnection,
+    db: &Db,
     actor: &Actor,
     filter: &OrderFilter,
     now: DateTime<Utc>,

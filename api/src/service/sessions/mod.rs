@@ -14,14 +14,15 @@ use chrono::{DateTime, Duration, Utc};
 use kepu_domain::Role;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, JoinType,
-    QueryFilter, QuerySelect, RelationDef, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter,
+    QuerySelect, RelationDef, TransactionTrait,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::auth::{self, ACCESS_TOKEN_SECONDS, Claims, REFRESH_TOKEN_DAYS, TokenKeys};
+use crate::db::Db;
 use crate::entity::{refresh_tokens, sessions, users};
 use crate::error::{ApiError, ApiResult};
 
@@ -108,7 +109,7 @@ pub struct TokenPair {
 
 /// Signs a new access token and stores a new refresh token of session `sid`.
 async fn issue(
-    db: &DatabaseConnection,
+    db: &Db,
     keys: &TokenKeys,
     user: users::Model,
     sid: Uuid,
@@ -153,7 +154,7 @@ fn revoked() -> ApiError {
 /// password and a deactivated account all answer the same 401 after the same work; each
 /// counts towards the username's slow-down (`kepu_domain::login`).
 pub async fn login(
-    db: &DatabaseConnection,
+    db: &Db,
     keys: &TokenKeys,
     username: &str,
     password: String,
@@ -205,7 +206,7 @@ pub fn login_name(raw: &str) -> String {
 
 /// The account signing in as `name` (see [`login_name`]); a name that is also a mobile number
 /// in another spelling (`8613812345678`) finds the volunteer registered under its digits.
-async fn account_named(db: &DatabaseConnection, name: &str) -> ApiResult<Option<users::Model>> {
+async fn account_named(db: &Db, name: &str) -> ApiResult<Option<users::Model>> {
     let find = |n: &str| {
         users::Entity::find()
             .filter(users::Column::Username.eq(n))
@@ -237,7 +238,7 @@ struct SessionStatus {
 }
 
 /// One read by primary key: the session and its user.
-async fn status(db: &DatabaseConnection, sid: Uuid) -> ApiResult<Option<SessionStatus>> {
+async fn status(db: &Db, sid: Uuid) -> ApiResult<Option<SessionStatus>> {
     let row: Option<(Uuid, Option<DateTime<Utc>>, bool, bool)> = sessions::Entity::find_by_id(sid)
         .select_only()
         .column(sessions::Column::UserId)
@@ -269,7 +270,7 @@ pub enum Standing {
 
 /// The check of every authenticated request (the `Caller` extractor): the token's session has
 /// not ended and its user is active, else 401 `auth.revoked`.
-pub async fn check(db: &DatabaseConnection, claims: &Claims) -> ApiResult<Standing> {
+pub async fn check(db: &Db, claims: &Claims) -> ApiResult<Standing> {
     match status(db, claims.sid).await? {
         Some(s) if s.user_id == claims.sub && s.active && !s.ended => {
             Ok(if s.must_change_password {
@@ -286,7 +287,7 @@ pub async fn check(db: &DatabaseConnection, claims: &Claims) -> ApiResult<Standi
 /// leaked: the whole session ends. A token of an ended session or a deactivated account is
 /// 401 `auth.revoked`.
 pub async fn refresh(
-    db: &DatabaseConnection,
+    db: &Db,
     keys: &TokenKeys,
     token: &str,
     now: DateTime<Utc>,
@@ -386,12 +387,7 @@ pub(crate) async fn end_sessions_of<C: ConnectionTrait>(
 
 /// Signs out: the caller's own session ends, and so does the session of `token` if it is the
 /// caller's. Its access tokens are refused from the next request on.
-pub async fn logout(
-    db: &DatabaseConnection,
-    claims: &Claims,
-    token: &str,
-    now: DateTime<Utc>,
-) -> ApiResult<()> {
+pub async fn logout(db: &Db, claims: &Claims, token: &str, now: DateTime<Utc>) -> ApiResult<()> {
     let row = refresh_tokens::Entity::find()
         .filter(refresh_tokens::Column::TokenHash.eq(auth::token_hash(token)))
         .filter(refresh_tokens::Column::UserId.eq(claims.sub))
@@ -411,7 +407,7 @@ pub async fn logout(
 /// and counts towards the username's sign-in slow-down, so a stolen access token cannot be
 /// used to guess the password faster than the login form allows.
 pub async fn change_password(
-    db: &DatabaseConnection,
+    db: &Db,
     claims: &Claims,
     current: String,
     new: String,
@@ -439,7 +435,7 @@ pub async fn change_password(
 }
 
 /// The account by id.
-pub async fn user(db: &DatabaseConnection, id: Uuid) -> ApiResult<users::Model> {
+pub async fn user(db: &Db, id: Uuid) -> ApiResult<users::Model> {
     users::Entity::find_by_id(id)
         .one(db)
         .await?
@@ -457,11 +453,7 @@ pub struct OwnSettings {
 }
 
 /// Applies `change` to the caller's account and returns it.
-pub async fn update_own(
-    db: &DatabaseConnection,
-    id: Uuid,
-    change: OwnSettings,
-) -> ApiResult<users::Model> {
+pub async fn update_own(db: &Db, id: Uuid, change: OwnSettings) -> ApiResult<users::Model> {
     let mut update = users::Entity::update_many();
     let mut any = false;
     if let Some(email) = change.email {
@@ -511,7 +503,7 @@ pub struct ConsoleSession {
 /// inactive. So sign-out, a password change or reset and a deactivation end console sessions
 /// at once, on every instance.
 pub async fn console_session(
-    db: &DatabaseConnection,
+    db: &Db,
     token: &str,
     now: DateTime<Utc>,
 ) -> ApiResult<Option<ConsoleSession>> {

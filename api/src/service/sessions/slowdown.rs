@@ -4,10 +4,9 @@
 use chrono::{DateTime, Utc};
 use kepu_domain::login::{Failures, WINDOW};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter};
 
+use crate::db::Db;
 use crate::entity::login_failures;
 use crate::error::{ApiError, ApiResult};
 
@@ -29,11 +28,7 @@ fn failures_of(row: &login_failures::Model) -> Failures {
 /// ([`forget_failures`]). A locked username is refused with 429 and the seconds to wait, and
 /// that attempt is not counted. Shared by all instances through the database: each change is
 /// a conditional update, retried when another request changed the row first.
-pub(super) async fn count_attempt(
-    db: &DatabaseConnection,
-    username: &str,
-    now: DateTime<Utc>,
-) -> ApiResult<()> {
+pub(super) async fn count_attempt(db: &Db, username: &str, now: DateTime<Utc>) -> ApiResult<()> {
     let key = failure_key(username);
     for _ in 0..10 {
         let row = login_failures::Entity::find_by_id(key.clone())
@@ -90,7 +85,7 @@ pub(super) async fn count_attempt(
 }
 
 /// A successful sign-in resets the username's count.
-pub(super) async fn forget_failures(db: &DatabaseConnection, username: &str) -> ApiResult<()> {
+pub(super) async fn forget_failures(db: &Db, username: &str) -> ApiResult<()> {
     login_failures::Entity::delete_by_id(failure_key(username))
         .exec(db)
         .await?;
@@ -99,10 +94,7 @@ pub(super) async fn forget_failures(db: &DatabaseConnection, username: &str) -> 
 
 /// Drops records whose window has passed (locks never outlast it by more than their own
 /// length, which is at most the window), so unknown usernames do not pile up.
-pub(super) async fn forget_stale_failures(
-    db: &DatabaseConnection,
-    now: DateTime<Utc>,
-) -> ApiResult<()> {
+pub(super) async fn forget_stale_failures(db: &Db, now: DateTime<Utc>) -> ApiResult<()> {
     login_failures::Entity::delete_many()
         .filter(login_failures::Column::LastFailureAt.lt(now - WINDOW))
         .filter(
@@ -116,6 +108,6 @@ pub(super) async fn forget_stale_failures(
 }
 
 /// Clears the sign-in slow-down of `username` (after a reset by the association).
-pub(crate) async fn unlock(db: &DatabaseConnection, username: &str) -> ApiResult<()> {
+pub(crate) async fn unlock(db: &Db, username: &str) -> ApiResult<()> {
     forget_failures(db, username).await
 }

@@ -7,9 +7,10 @@ use chrono::{DateTime, Utc};
 use kepu_domain::OrderState;
 use kepu_domain::stats::{ALL_TOWNSHIPS, Metric, months_ending};
 use sea_orm::sea_query::{Alias, CaseStatement, Expr, Func, SimpleExpr};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use std::collections::HashMap;
 
+use crate::db::Db;
 use crate::entity::{orders, stat_totals};
 use crate::error::ApiResult;
 
@@ -27,7 +28,7 @@ pub struct MonthFigures {
 /// Approvals and confirmed hours in each of the `n` months ending with `last` (`YYYYMM`),
 /// oldest first, for one township or all; months without any are zeros.
 pub async fn monthly_stats(
-    db: &DatabaseConnection,
+    db: &Db,
     township: Option<&str>,
     last: i32,
     n: usize,
@@ -92,7 +93,7 @@ pub struct StageFigures {
 /// many of those are overdue at `now` (due at or before it, as the queue's overdue filter
 /// counts), in one grouped query over the waiting orders only.
 pub async fn waiting_orders(
-    db: &DatabaseConnection,
+    db: &Db,
     township: Option<&str>,
     now: DateTime<Utc>,
 ) -> ApiResult<Vec<StageFigures>> {

@@ -2,13 +2,14 @@
 
 use kepu_domain::stats::{ALL_TOWNSHIPS, ALL_YEARS, IndicatorRule, Metric, OrderCell, progress};
 use sea_orm::{
-    ColumnTrait, DatabaseBackend, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter,
+    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult, QueryFilter,
     QueryOrder, QuerySelect, Statement,
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
 
+use crate::db::Db;
 use crate::entity::{indicators, stat_totals};
 use crate::error::ApiResult;
 
@@ -50,7 +51,7 @@ pub struct VolunteerStats {
 
 /// Reads the volunteer figures: a few counter rows per township, never the ledger.
 pub async fn volunteer_stats(
-    db: &DatabaseConnection,
+    db: &Db,
     township: Option<&str>,
     year: i32,
 ) -> ApiResult<VolunteerStats> {
@@ -154,7 +155,7 @@ fn placeholder(b: DatabaseBackend) -> &'static str {
 
 /// The target of the `registered_volunteers` indicator, or of the first indicator counting
 /// volunteers; 0 when the data file has none.
-async fn volunteer_target(db: &DatabaseConnection) -> ApiResult<f64> {
+async fn volunteer_target(db: &Db) -> ApiResult<f64> {
     let all = indicators::Entity::find()
         .filter(indicators::Column::Unit.eq("volunteers"))
         .order_by_asc(indicators::Column::Position)
@@ -207,7 +208,7 @@ pub struct IndicatorStats {
 
 /// Reads every indicator's value from the counters of its township (or all).
 pub async fn indicator_stats(
-    db: &DatabaseConnection,
+    db: &Db,
     township: Option<&str>,
     year: i32,
 ) -> ApiResult<IndicatorStats> {

@@ -3,12 +3,12 @@
 
 use kepu_domain::stats::{ALL_YEARS, Deltas, TotalKey};
 use sea_orm::{
-    ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait, FromQueryResult, Statement,
-    TransactionTrait,
+    ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult, Statement, TransactionTrait,
 };
 use uuid::Uuid;
 
 use super::row;
+use crate::db::Db;
 use crate::entity::{stat_totals, volunteer_years};
 use crate::error::ApiResult;
 
@@ -255,7 +255,7 @@ impl std::fmt::Display for Drift {
 }
 
 /// Recomputes everything and compares it with what is stored.
-pub async fn verify(db: &DatabaseConnection) -> ApiResult<Drift> {
+pub async fn verify(db: &Db) -> ApiResult<Drift> {
     let b = db.get_database_backend();
     let computed = recompute(db).await?;
     let stored = stored(db).await?;
@@ -274,7 +274,7 @@ pub async fn verify(db: &DatabaseConnection) -> ApiResult<Drift> {
 
 /// Replaces every running total with its recomputation from the ledger, in one transaction.
 /// For first start after an upgrade, after a bulk load, or to repair drift `verify` found.
-pub async fn rebuild(db: &DatabaseConnection) -> ApiResult<()> {
+pub async fn rebuild(db: &Db) -> ApiResult<()> {
     let b = db.get_database_backend();
     let year = year_of(b, "served_on");
     let txn = db.begin().await?;
@@ -316,7 +316,7 @@ pub async fn rebuild(db: &DatabaseConnection) -> ApiResult<()> {
 
 /// Fills the totals of a database that has data but no totals yet (first start after the
 /// ledger migration). Cheap on an empty database.
-pub async fn ensure_built(db: &DatabaseConnection) -> ApiResult<()> {
+pub async fn ensure_built(db: &Db) -> ApiResult<()> {
     if is_built(db).await? {
         return Ok(());
     }
@@ -327,6 +327,6 @@ pub async fn ensure_built(db: &DatabaseConnection) -> ApiResult<()> {
     }
 }
 
-async fn is_built(db: &DatabaseConnection) -> ApiResult<bool> {
+async fn is_built(db: &Db) -> ApiResult<bool> {
     Ok(stat_totals::Entity::find().one(db).await?.is_some())
 }
