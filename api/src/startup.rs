@@ -2,7 +2,6 @@
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
-use actix_web::http::Method;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::{Compress, DefaultHeaders, Next, from_fn};
 use actix_web::{App, Error, HttpResponse, HttpServer, ResponseError, web};
@@ -15,6 +14,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::{ResidentKeys, TokenKeys};
 use crate::config::{Environment, Settings};
+use crate::db::Db;
 use crate::error::ApiError;
 use crate::notify::mailer::Mailer;
 use crate::routes::{self, ApiDoc};
@@ -306,18 +306,18 @@ async fn docs_policy(
     Ok(response)
 }
 
-/// Holds every answer to a request that may have changed something (any method but `GET`,
-/// `HEAD` and `OPTIONS`) until what was committed is on disk: on SQLite this is where the
-/// commits of concurrent requests share one flush of the log (`db::group_sync`). A flush that
-/// fails turns the answer into a 500: the change may not survive a power cut.
+/// Holds the answer to every request that used the database's writer until what was committed
+/// is on disk: on SQLite this is where the commits of concurrent requests share one flush of
+/// the log (`db::group_sync`); a request that only read (a lost race's 409, say) answers at
+/// once. A flush that fails turns the answer into a 500: the change may not survive a power cut.
 async fn durable_answers(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
-    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let db = req.app_data::<web::Data<AppState>>().map(|s| s.db.clone());
-    let response = next.call(req).await?.map_into_boxed_body();
-    let (Some(db), false) = (db, safe) else {
+    let (response, wrote) = Db::noting_writes(next.call(req)).await;
+    let response = response?.map_into_boxed_body();
+    let (Some(db), true) = (db, wrote) else {
         return Ok(response);
     };
     match db.durable().await {

@@ -13,6 +13,7 @@ use sea_orm::{
     ExecResult, IsolationLevel, QueryResult, Statement, TransactionError, TransactionOptions,
     TransactionTrait,
 };
+use std::cell::Cell;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -58,6 +59,17 @@ impl Db {
         &self.writer
     }
 
+    /// Runs `work` (one request) and tells whether it used the writer: only then has it
+    /// anything to wait for in [`durable`](Self::durable).
+    pub async fn noting_writes<T>(work: impl Future<Output = T>) -> (T, bool) {
+        WROTE
+            .scope(Cell::new(false), async {
+                let out = work.await;
+                (out, WROTE.with(Cell::get))
+            })
+            .await
+    }
+
     /// Waits until every transaction committed before this call is on disk. On SQLite with
     /// full durability this is a share of one `fdatasync` of the WAL, whoever else waits for
     /// it; elsewhere commits are durable already (PostgreSQL's own commit, or SQLite at
@@ -81,9 +93,21 @@ impl Db {
     fn for_query(&self, stmt: &Statement) -> &DatabaseConnection {
         match &self.readers {
             Some(readers) if is_read_only(&stmt.sql) => readers,
-            _ => &self.writer,
+            _ => self.write(),
         }
     }
+
+    /// The writer, noting that the current request used it.
+    fn write(&self) -> &DatabaseConnection {
+        // Outside `noting_writes` (jobs, the command line) there is nobody to note it for.
+        let _ = WROTE.try_with(|wrote| wrote.set(true));
+        &self.writer
+    }
+}
+
+tokio::task_local! {
+    /// Whether the request being served has used the writer (see [`Db::noting_writes`]).
+    static WROTE: Cell<bool>;
 }
 
 /// Whether a statement only reads: a plain `SELECT`. (`WITH` may carry a write, and an
@@ -101,11 +125,11 @@ impl ConnectionTrait for Db {
     }
 
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        self.writer.execute_raw(stmt).await
+        self.write().execute_raw(stmt).await
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
-        self.writer.execute_unprepared(sql).await
+        self.write().execute_unprepared(sql).await
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
@@ -124,7 +148,7 @@ impl TransactionTrait for Db {
     type Transaction = DatabaseTransaction;
 
     async fn begin(&self) -> Result<DatabaseTransaction, DbErr> {
-        self.writer.begin().await
+        self.write().begin().await
     }
 
     async fn begin_with_config(
@@ -132,7 +156,7 @@ impl TransactionTrait for Db {
         isolation_level: Option<IsolationLevel>,
         access_mode: Option<AccessMode>,
     ) -> Result<DatabaseTransaction, DbErr> {
-        self.writer
+        self.write()
             .begin_with_config(isolation_level, access_mode)
             .await
     }
@@ -141,7 +165,7 @@ impl TransactionTrait for Db {
         &self,
         options: TransactionOptions,
     ) -> Result<DatabaseTransaction, DbErr> {
-        self.writer.begin_with_options(options).await
+        self.write().begin_with_options(options).await
     }
 
     async fn transaction<F, T, E>(&self, callback: F) -> Result<T, TransactionError<E>>
@@ -150,7 +174,7 @@ impl TransactionTrait for Db {
         T: Send,
         E: std::fmt::Display + std::fmt::Debug + Send,
     {
-        self.writer.transaction(callback).await
+        self.write().transaction(callback).await
     }
 
     async fn transaction_with_config<F, T, E>(
@@ -164,7 +188,7 @@ impl TransactionTrait for Db {
         T: Send,
         E: std::fmt::Display + std::fmt::Debug + Send,
     {
-        self.writer
+        self.write()
             .transaction_with_config(callback, isolation_level, access_mode)
             .await
     }
@@ -172,7 +196,51 @@ impl TransactionTrait for Db {
 
 #[cfg(test)]
 mod tests {
+    use super::Db;
     use super::is_read_only;
+    use crate::config::Settings;
+    use crate::db::connect;
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+
+    #[tokio::test]
+    async fn reads_go_to_readers_writes_are_noted_and_made_durable() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/kepu.db?mode=rwc", dir.path().display());
+        let db = connect(&Settings::for_tests(&url)).await.unwrap();
+        db.execute_unprepared("CREATE TABLE t (n INTEGER)")
+            .await
+            .unwrap();
+
+        let (rows, wrote) = Db::noting_writes(db.query_all_raw(select(&db))).await;
+        assert!(rows.unwrap().is_empty());
+        assert!(!wrote, "a plain SELECT runs on a reader");
+
+        let (done, wrote) = Db::noting_writes(async {
+            let txn = db.begin().await?;
+            txn.execute_unprepared("INSERT INTO t VALUES (1)").await?;
+            txn.commit().await
+        })
+        .await;
+        done.unwrap();
+        assert!(wrote, "a transaction runs on the writer");
+        db.durable().await.unwrap();
+
+        // A reader sees what the writer committed before the read began.
+        assert_eq!(db.query_all_raw(select(&db)).await.unwrap().len(), 1);
+        // The readers refuse to write, whatever asks them to.
+        let refused = db.readers.as_ref().unwrap();
+        assert!(
+            refused
+                .execute_unprepared("INSERT INTO t VALUES (2)")
+                .await
+                .is_err()
+        );
+        db.close().await.unwrap();
+    }
+
+    fn select(db: &Db) -> sea_orm::Statement {
+        sea_orm::Statement::from_string(db.get_database_backend(), "SELECT n FROM t")
+    }
 
     #[test]
     fn only_plain_selects_go_to_the_readers() {
