@@ -57,14 +57,30 @@ pub async fn recipients_for_event(
     after: &OrderFacts,
     order: &orders::Model,
 ) -> ApiResult<Recipients> {
+    let audiences = notice::audience(event, after);
+    // The accounts of every audience in one query, then sorted into audiences here.
+    let conditions: Vec<Condition> = audiences
+        .iter()
+        .filter_map(|(_, audience)| audience_condition(audience))
+        .collect();
+    let accounts = if conditions.is_empty() {
+        vec![]
+    } else {
+        let any = conditions
+            .into_iter()
+            .fold(Condition::any(), Condition::add);
+        accounts_where(db, any).await?
+    };
     let mut told: HashSet<(MessageKind, String)> = HashSet::new();
     let mut planned = Vec::new();
-    for (kind, audience) in notice::audience(event, after) {
-        let recipients: Vec<Recipient> = resolve(db, &audience, kind.is_urgent(), order)
-            .await?
-            .into_iter()
-            .filter(|r| told.insert((kind, r.email.to_lowercase())))
-            .collect();
+    for (kind, audience) in audiences {
+        let recipients: Vec<Recipient> = match &audience {
+            Audience::Resident => resident(order),
+            other => addressed(&accounts, other, kind.is_urgent()),
+        }
+        .into_iter()
+        .filter(|r| told.insert((kind, r.email.to_lowercase())))
+        .collect();
         if !recipients.is_empty() {
             planned.push((kind, recipients));
         }
@@ -199,35 +215,36 @@ fn row(
     }
 }
 
-/// The addresses of an audience: the resident's email from the order, or accounts.
-async fn resolve(
-    txn: &impl ConnectionTrait,
-    audience: &Audience,
-    urgent: bool,
-    order: &orders::Model,
-) -> ApiResult<Vec<Recipient>> {
-    match audience {
-        Audience::Resident => Ok(order
-            .contact_email
-            .iter()
-            .filter(|e| !e.trim().is_empty())
-            .map(|e| Recipient {
-                email: e.clone(),
-                user_id: None,
-            })
-            .collect()),
-        other => resolve_users(txn, other, urgent).await,
-    }
+/// The resident's address from the order, if they left one.
+fn resident(order: &orders::Model) -> Vec<Recipient> {
+    order
+        .contact_email
+        .iter()
+        .filter(|e| !e.trim().is_empty())
+        .map(|e| Recipient {
+            email: e.clone(),
+            user_id: None,
+        })
+        .collect()
 }
 
 /// Active accounts of an audience that have an email and, unless `urgent`, have not switched
 /// non-urgent mail off.
 async fn resolve_users(
-    txn: &impl ConnectionTrait,
+    db: &impl ConnectionTrait,
     audience: &Audience,
     urgent: bool,
 ) -> ApiResult<Vec<Recipient>> {
-    let scope = match audience {
+    let Some(condition) = audience_condition(audience) else {
+        return Ok(vec![]);
+    };
+    let accounts = accounts_where(db, condition).await?;
+    Ok(addressed(&accounts, audience, urgent))
+}
+
+/// Which accounts an audience is, as a query condition; `None` when it has no accounts.
+fn audience_condition(audience: &Audience) -> Option<Condition> {
+    Some(match audience {
         Audience::StationStaff(s) => Condition::all()
             .add(users::Column::Role.eq(Role::StationStaff.as_str()))
             .add(users::Column::StationId.eq(s.0)),
@@ -241,7 +258,7 @@ async fn resolve_users(
                 .from(teams::Entity)
                 .and_where(teams::Column::Active.eq(true));
             match scope {
-                ClaimScope::Closed => return Ok(vec![]),
+                ClaimScope::Closed => return None,
                 ClaimScope::AllActiveTeams => {}
                 ClaimScope::Teams(list) => {
                     active.and_where(teams::Column::Id.is_in(list.iter().map(|t| t.0)));
@@ -257,27 +274,61 @@ async fn resolve_users(
         Audience::Volunteer(v) => Condition::all()
             .add(users::Column::Role.eq(Role::Volunteer.as_str()))
             .add(users::Column::VolunteerId.eq(v.0)),
-        Audience::Resident => return Ok(vec![]),
-    };
-    let mut query = users::Entity::find()
-        .filter(scope)
-        .filter(users::Column::Active.eq(true))
-        .filter(users::Column::Email.is_not_null());
-    if !urgent {
-        query = query.filter(users::Column::NotifyNonUrgent.eq(true));
+        Audience::Resident => return None,
+    })
+}
+
+/// Whether `user`, one of the accounts [`audience_condition`] found, belongs to `audience`.
+/// (A team leader found is in an active team of the scope: the condition's subquery says so.)
+fn in_audience(user: &users::Model, audience: &Audience) -> bool {
+    let role = |r: Role| user.role == r.as_str();
+    match audience {
+        Audience::StationStaff(s) => role(Role::StationStaff) && user.station_id == Some(s.0),
+        Audience::DepartmentStaff(d) => {
+            role(Role::DepartmentStaff) && user.department_id == Some(d.0)
+        }
+        Audience::TeamLeaders(scope) => {
+            role(Role::TeamLeader)
+                && match scope {
+                    ClaimScope::Closed => false,
+                    ClaimScope::AllActiveTeams => true,
+                    ClaimScope::Teams(list) => list.iter().any(|t| user.team_id == Some(t.0)),
+                }
+        }
+        Audience::AssociationAdmins => role(Role::AssociationAdmin),
+        Audience::Volunteer(v) => role(Role::Volunteer) && user.volunteer_id == Some(v.0),
+        Audience::Resident => false,
     }
-    Ok(query
+}
+
+/// Active accounts with an email that match `condition`, in id order.
+async fn accounts_where(
+    db: &impl ConnectionTrait,
+    condition: Condition,
+) -> ApiResult<Vec<users::Model>> {
+    Ok(users::Entity::find()
+        .filter(condition)
+        .filter(users::Column::Active.eq(true))
+        .filter(users::Column::Email.is_not_null())
         .order_by_asc(users::Column::Id)
-        .all(txn)
-        .await?
-        .into_iter()
+        .all(db)
+        .await?)
+}
+
+/// The addresses of `audience` among `accounts`: those with an email and, unless `urgent`,
+/// non-urgent mail on.
+fn addressed(accounts: &[users::Model], audience: &Audience, urgent: bool) -> Vec<Recipient> {
+    accounts
+        .iter()
+        .filter(|u| in_audience(u, audience) && (urgent || u.notify_non_urgent))
         .filter_map(|u| {
             u.email
+                .as_ref()
                 .filter(|e| !e.trim().is_empty())
                 .map(|email| Recipient {
-                    email,
+                    email: email.clone(),
                     user_id: Some(u.id),
                 })
         })
-        .collect())
+        .collect()
 }

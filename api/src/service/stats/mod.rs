@@ -24,8 +24,12 @@ pub use verify::{Drift, ensure_built, rebuild, recompute, verify};
 /// Adds `deltas` to the counters, inside the caller's transaction. Keys come sorted, so
 /// concurrent transactions lock counter rows in one order.
 pub async fn apply(db: &impl ConnectionTrait, deltas: &Deltas) -> ApiResult<()> {
-    for (key, n) in deltas.iter() {
-        stat_totals::Entity::insert(row(key, n))
+    // One statement for the counters (for up to 1,000 of them; an import may move more): its
+    // rows are in key order, the order their locks are taken in, and each key appears once, as
+    // ON CONFLICT may touch a row only once per statement.
+    let rows: Vec<_> = deltas.iter().map(|(key, n)| row(key, n)).collect();
+    for chunk in rows.chunks(1_000) {
+        stat_totals::Entity::insert_many(chunk.iter().cloned())
             .on_conflict(
                 OnConflict::columns([
                     stat_totals::Column::Metric,
