@@ -28,7 +28,7 @@ use templates::{Rendered, Subject};
 
 /// One address to write to.
 #[derive(Clone, Debug)]
-pub struct Recipient {
+struct Recipient {
     email: String,
     user_id: Option<Uuid>,
 }
@@ -49,9 +49,8 @@ pub async fn enqueue_for_event(
 }
 
 /// Who is told of `event`: each message kind with its addresses, one message per address and
-/// kind even when a person is in two audiences. Only reads, so a busy writer can look the
-/// addresses up before its transaction and keep the transaction short; see [`enqueue`].
-pub async fn recipients_for_event(
+/// kind even when a person is in two audiences. All the audiences' accounts are one query.
+async fn recipients_for_event(
     db: &impl ConnectionTrait,
     event: EventKind,
     after: &OrderFacts,
@@ -90,11 +89,11 @@ pub async fn recipients_for_event(
 
 /// The addresses an event's messages go to, by kind ([`recipients_for_event`]).
 #[derive(Debug)]
-pub struct Recipients(Vec<(MessageKind, Vec<Recipient>)>);
+struct Recipients(Vec<(MessageKind, Vec<Recipient>)>);
 
 /// Renders the messages about `order` (its row after the event) for `recipients` and writes
-/// them in one statement. Call inside the transaction of the event. Returns how many.
-pub async fn enqueue(
+/// them in one statement. Returns how many.
+async fn enqueue(
     txn: &impl ConnectionTrait,
     settings: &Settings,
     recipients: Recipients,

@@ -48,6 +48,31 @@ const ADMIN_PASSWORD: &str = "bench-admin-password-1";
 const PASSWORD: &str = "bench-password-1";
 const ACTIONS: [&str; 6] = ["submit", "dispatch", "accept", "claim", "complete", "rate"];
 
+/// How many GETs of `url` per second `clients` concurrent clients complete, over 3 s.
+async fn requests_per_second(client: &Client, url: &str, clients: usize) -> anyhow::Result<f64> {
+    const FOR: Duration = Duration::from_secs(3);
+    let started = Instant::now();
+    let done = Arc::new(AtomicUsize::new(0));
+    let workers = (0..clients).map(|_| {
+        let (client, url, done) = (client.clone(), url.to_owned(), done.clone());
+        async move {
+            while started.elapsed() < FOR {
+                let response = client.get(&url).send().await?;
+                if !response.status().is_success() {
+                    bail!("{url} answered {}", response.status());
+                }
+                response.bytes().await?;
+                done.fetch_add(1, Ordering::Relaxed);
+            }
+            anyhow::Ok(())
+        }
+    });
+    for result in join_all(workers).await {
+        result?;
+    }
+    Ok(done.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64())
+}
+
 fn quantile(values: &[Duration], q: f64) -> f64 {
     let mut sorted = values.to_vec();
     sorted.sort();
@@ -126,6 +151,12 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
 
     let race = claim_race(&client, &base, &cast).await?;
 
+    // The floor under every request, through the same server and clients: no database at all,
+    // and one statement.
+    let no_db = requests_per_second(&client, &format!("{base}/healthz"), options.clients).await?;
+    let one_statement =
+        requests_per_second(&client, &format!("{base}/readyz"), options.clients).await?;
+
     println!("letting the server settle for {} s…", options.settle);
     tokio::time::sleep(Duration::from_secs(options.settle)).await;
     let rss_after = server.rss_kb()?;
@@ -175,6 +206,12 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
         race.lost,
         quantile(&race.latencies, 0.5),
         quantile(&race.latencies, 0.99)
+    );
+    println!(
+        "\nfloor, same server and clients: /healthz (no database) {no_db:.0} req/s; \
+         /readyz (one statement) {one_statement:.0} req/s: one database round trip takes \
+         {:.0} µs of the machine",
+        1e6 / one_statement - 1e6 / no_db
     );
     println!("\nstate changes per second: {per_second:.0}");
     match pgbench_tps {

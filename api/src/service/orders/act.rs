@@ -242,9 +242,6 @@ pub async fn act(
         .filter(orders::Column::State.eq(order.state.as_str()))
         .filter(orders::Column::Version.eq(order.version));
 
-    // Read before the transaction: on SQLite the writer is held only for the writes.
-    let recipients =
-        notify::recipients_for_event(db, content.action, &transition.after, &order).await?;
     let txn = db.begin().await?;
     // `RETURNING` hands back the row as updated: no second read (nothing later in this
     // transaction changes the order's row).
@@ -286,10 +283,12 @@ pub async fn act(
         );
         stats::apply(&txn, &deltas).await?;
     }
-    notify::enqueue(
+    // Who to tell is looked up only here, once the update has won: the losers of a race
+    // (a hundred leaders claiming one order) answer without it.
+    notify::enqueue_for_event(
         &txn,
         &state.settings,
-        recipients,
+        content.action,
         &transition.after,
         &updated,
         now,
