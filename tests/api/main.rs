@@ -19,6 +19,7 @@ mod console_admin;
 mod console_volunteer;
 mod console_volunteers;
 mod conventions;
+mod crash;
 mod dashboard;
 mod deadlines;
 mod exports;
