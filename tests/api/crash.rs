@@ -5,46 +5,12 @@
 use kepu_api::db::Db;
 use sea_orm::{ConnectionTrait, Database, Statement};
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::helpers::TestApp;
-
-/// The debug `kepu` binary of this workspace, if it has been built.
-fn kepu_binary() -> Option<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent()?.to_owned();
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .map_or_else(|| root.join("target"), |t| root.join(t));
-    let bin = target.join("debug").join("kepu");
-    bin.is_file().then_some(bin)
-}
-
-/// A fresh database: a SQLite file in `dir`, or a new PostgreSQL database when
-/// `TEST_DATABASE_URL` is set (returned with its name, to drop it).
-async fn fresh_database(dir: &Path) -> (String, Option<(String, String)>) {
-    match std::env::var("TEST_DATABASE_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-    {
-        Some(admin_url) => {
-            let name = format!("kepu_crash_{}", uuid::Uuid::new_v4().simple());
-            let admin = Database::connect(&admin_url).await.unwrap();
-            admin
-                .execute_unprepared(&format!("CREATE DATABASE {name}"))
-                .await
-                .unwrap();
-            admin.close().await.ok();
-            let base = admin_url
-                .rsplit_once('/')
-                .map_or(admin_url.as_str(), |(b, _)| b);
-            (format!("{base}/{name}"), Some((admin_url, name)))
-        }
-        None => (format!("sqlite://{}/kepu.db?mode=rwc", dir.display()), None),
-    }
-}
+use crate::helpers::{FreshDatabase, TestApp, kepu_binary};
 
 fn serve(bin: &Path, database_url: &str, port: u16) -> Child {
     Command::new(bin)
@@ -89,8 +55,8 @@ async fn kill_9_during_submits_loses_no_acknowledged_order() {
         eprintln!("skipped: target/debug/kepu is not built (cargo build --bin kepu)");
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let (url, pg) = fresh_database(dir.path()).await;
+    let database = FreshDatabase::new().await;
+    let url = database.url.clone();
     let port = free_port();
     let mut server = serve(&bin, &url, port);
     let base = format!("http://127.0.0.1:{port}");
@@ -177,13 +143,4 @@ async fn kill_9_during_submits_loses_no_acknowledged_order() {
     wait_ready(&client, &format!("http://127.0.0.1:{port}")).await;
     again.kill().ok();
     again.wait().ok();
-
-    if let Some((admin_url, name)) = pg {
-        let admin = Database::connect(&admin_url).await.unwrap();
-        admin
-            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .await
-            .ok();
-        admin.close().await.ok();
-    }
 }

@@ -12,7 +12,7 @@ use kepu_api::service::stats;
 use sea_orm::ConnectionTrait;
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Reads and imports `path` into the app's database.
 async fn import(db: &Db, path: &Path, strict: bool) -> ImportReport {
@@ -243,16 +243,6 @@ async fn a_register_of_good_bad_and_duplicate_rows_imports_the_good_ones_once() 
     assert_eq!(approved(&app).await.0, after_xlsx);
     assert_no_drift(&db).await;
     db.close().await.unwrap();
-}
-
-/// The debug `kepu` binary of this workspace, if it has been built.
-fn kepu_binary() -> Option<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent()?.to_owned();
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .map_or_else(|| root.join("target"), |t| root.join(t));
-    let bin = target.join("debug").join("kepu");
-    bin.is_file().then_some(bin)
 }
 
 /// Runs `kepu` with only `KEPU_DATABASE_URL` set; returns (success, stdout + stderr).

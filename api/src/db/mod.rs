@@ -37,7 +37,6 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<Db> {
     if let Some(path) = &file {
         ensure_dir(path)?;
     }
-    let durable = settings.sqlite_synchronous == SqliteSynchronous::Full && file.is_some();
     let mut options = common_options(url);
     options
         .max_connections(1)
@@ -62,7 +61,7 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<Db> {
         .min_connections(1)
         .map_sqlx_sqlite_opts(|opts| sqlite_options(opts).pragma("query_only", "ON"));
     let readers = connect(options).await?;
-    let sync = if durable {
+    let sync = if settings.sqlite_synchronous == SqliteSynchronous::Full {
         Some(GroupSync::start(&path).with_context(|| format!("syncing {}", path.display()))?)
     } else {
         None

@@ -43,8 +43,66 @@ pub struct TestApp {
     settings: Settings,
     admin_token: tokio::sync::OnceCell<String>,
     counter: AtomicU32,
+    _database: FreshDatabase,
+}
+
+/// A database of a test's own: a temporary SQLite file, or a uniquely named PostgreSQL
+/// database when `TEST_DATABASE_URL` is set, dropped with this value.
+pub struct FreshDatabase {
+    /// Its URL.
+    pub url: String,
     _sqlite_dir: Option<tempfile::TempDir>,
     pg_drop: Option<(String, String)>,
+}
+
+impl FreshDatabase {
+    /// Makes one.
+    pub async fn new() -> Self {
+        match std::env::var("TEST_DATABASE_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+        {
+            Some(admin_url) => {
+                let name = format!("kepu_test_{}", uuid::Uuid::new_v4().simple());
+                let admin = Database::connect(&admin_url)
+                    .await
+                    .expect("connect to TEST_DATABASE_URL");
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .expect("create test database");
+                admin.close().await.ok();
+                let base = admin_url
+                    .rsplit_once('/')
+                    .map_or(admin_url.as_str(), |(b, _)| b);
+                Self {
+                    url: format!("{base}/{name}"),
+                    _sqlite_dir: None,
+                    pg_drop: Some((admin_url.clone(), name)),
+                }
+            }
+            None => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                Self {
+                    url: format!("sqlite://{}/kepu.db?mode=rwc", dir.path().display()),
+                    _sqlite_dir: Some(dir),
+                    pg_drop: None,
+                }
+            }
+        }
+    }
+}
+
+/// The debug `kepu` binary of this workspace, if it has been built (`cargo test --workspace`
+/// builds it).
+pub fn kepu_binary() -> Option<std::path::PathBuf> {
+    use std::path::{Path, PathBuf};
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent()?.to_owned();
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map_or_else(|| root.join("target"), |t| root.join(t));
+    let bin = target.join("debug").join("kepu");
+    bin.is_file().then_some(bin)
 }
 
 /// Starts a server on a fresh database with default settings.
@@ -54,35 +112,8 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts a server after letting the test adjust its settings.
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
-    let (database_url, sqlite_dir, pg_drop) = match std::env::var("TEST_DATABASE_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-    {
-        Some(admin_url) => {
-            let name = format!("kepu_test_{}", uuid::Uuid::new_v4().simple());
-            let admin = Database::connect(&admin_url)
-                .await
-                .expect("connect to TEST_DATABASE_URL");
-            admin
-                .execute_unprepared(&format!("CREATE DATABASE {name}"))
-                .await
-                .expect("create test database");
-            admin.close().await.ok();
-            let base = admin_url
-                .rsplit_once('/')
-                .map_or(admin_url.as_str(), |(b, _)| b);
-            (
-                format!("{base}/{name}"),
-                None,
-                Some((admin_url.clone(), name)),
-            )
-        }
-        None => {
-            let dir = tempfile::tempdir().expect("temp dir");
-            let url = format!("sqlite://{}/kepu.db?mode=rwc", dir.path().display());
-            (url, Some(dir), None)
-        }
-    };
+    let database = FreshDatabase::new().await;
+    let database_url = database.url.clone();
     let mut settings = Settings::for_tests(&database_url);
     adjust(&mut settings);
     let clock = Arc::new(TestClock::default());
@@ -104,12 +135,11 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         settings,
         admin_token: tokio::sync::OnceCell::new(),
         counter: AtomicU32::new(0),
-        _sqlite_dir: sqlite_dir,
-        pg_drop,
+        _database: database,
     }
 }
 
-impl Drop for TestApp {
+impl Drop for FreshDatabase {
     fn drop(&mut self) {
         if let Some((admin_url, name)) = self.pg_drop.take() {
             // Drop the test database on a thread of its own: Drop cannot await.
